@@ -1,0 +1,84 @@
+"""The body of ``POST /v1/responses`` (create), covering both dialects' parameters.
+
+The console builds these; the local engine validates them. Unknown parameters are allowed (and
+passed through), because OpenAI-compatible servers accept many the seeds only list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from console_app.api.types.items import InputItem
+
+
+class ComputerTool(BaseModel):
+    """``computer_use`` (Lightcone) or ``computer_use_preview`` (OpenAI) tool.
+
+    Lightcone makes the display size optional (inferred from the screenshot, else 1024×768);
+    OpenAI requires it. The console always sends it.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["computer_use", "computer_use_preview"] = "computer_use"
+    display_width: int | None = Field(default=None, gt=0, le=16384)
+    display_height: int | None = Field(default=None, gt=0, le=16384)
+    environment: str | None = None
+
+
+class FunctionTool(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["function"] = "function"
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class OtherTool(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+
+def _tool_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if kind in ("computer_use", "computer_use_preview"):
+        return "computer"
+    return "function" if kind == "function" else "other"
+
+
+Tool = Annotated[
+    Annotated[ComputerTool, Tag("computer")]
+    | Annotated[FunctionTool, Tag("function")]
+    | Annotated[OtherTool, Tag("other")],
+    Discriminator(_tool_tag),
+]
+
+
+class CreateParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    input: str | list[InputItem] | None = None
+    model: str | None = None
+    instructions: str | None = None
+    previous_response_id: str | None = None
+    tools: list[Tool] | None = None
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    stream: bool | None = None
+    background: bool | None = None
+    metadata: dict[str, str] | None = None
+    store: bool | None = None
+    truncation: Literal["auto", "disabled"] | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body: ``None`` fields are left out, as the SDKs do."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def computer_tool(self) -> ComputerTool | None:
+        for tool in self.tools or []:
+            if isinstance(tool, ComputerTool):
+                return tool
+        return None

@@ -1,0 +1,439 @@
+"""The one normalised `Action`: what the console shows, the human decides on, and the executor runs.
+
+Why one model: the two API generations in the seeds disagree on shapes (``right_click`` versus
+``click`` with ``button``; drag as ``end_x/end_y``, as ``path`` or as ``x1..y2``; keys as a list,
+a chord string or a JSON string). Everything above the API client works on this union only, so
+a dialect quirk is handled in exactly one place (``api/normalize.py``).
+
+Rules that keep a supervised desktop safe:
+
+* A field an action needs is required. A click without coordinates or a type without text is
+  an `ActionValidationError` naming the field, never a default of 0.
+* Coordinates are kept in the model's space (viewport pixels, or 0–999 when a profile says
+  so); mapping to the screen and refusing out-of-screen targets is the executor's job.
+* Models are frozen: an edited action is a new object, so the record of what the model
+  proposed cannot be changed by accident.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from console_app.core.keys import UnknownKeyError, canonical_chord, chord_label
+
+
+def _coordinate(value: object) -> float:
+    # bool is an int in Python; a coordinate of True is a bug upstream, not 1 pixel.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return float(value)
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+Coord = Annotated[
+    float,
+    BeforeValidator(_coordinate),
+    PlainSerializer(_plain_number, return_type=int | float),
+]
+"""A coordinate in the model's space: a finite number (int or float), never a bool or string."""
+
+
+def _scroll_amount(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return round(value)
+
+
+ScrollAmount = Annotated[int, BeforeValidator(_scroll_amount)]
+
+MouseButton = Literal["left", "right", "middle", "back", "forward"]
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    x: Coord
+    y: Coord
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Positioned(_Action):
+    x: Coord
+    y: Coord
+
+    def points(self) -> list[Point]:
+        return [Point(x=self.x, y=self.y)]
+
+
+class Click(_Positioned):
+    type: Literal["click"] = "click"
+    button: MouseButton = "left"
+
+
+class DoubleClick(_Positioned):
+    type: Literal["double_click"] = "double_click"
+
+
+class TripleClick(_Positioned):
+    type: Literal["triple_click"] = "triple_click"
+
+
+class RightClick(_Positioned):
+    type: Literal["right_click"] = "right_click"
+
+
+class Move(_Positioned):
+    type: Literal["move"] = "move"
+
+
+class MouseDown(_Positioned):
+    type: Literal["mouse_down"] = "mouse_down"
+    button: MouseButton = "left"
+
+
+class MouseUp(_Positioned):
+    type: Literal["mouse_up"] = "mouse_up"
+    button: MouseButton = "left"
+
+
+class Drag(_Action):
+    """Press at the first point, move through the rest, release at the last."""
+
+    type: Literal["drag"] = "drag"
+    path: list[Point] = Field(min_length=2)
+
+    def points(self) -> list[Point]:
+        return list(self.path)
+
+
+class Scroll(_Action):
+    """Scroll at a point (or where the pointer is when x/y are absent).
+
+    Sign convention (the Responses API's): ``scroll_y > 0`` scrolls *down* (content moves up),
+    ``scroll_x > 0`` scrolls *right*. Amounts are in the profile's scroll unit.
+    """
+
+    type: Literal["scroll"] = "scroll"
+    x: Coord | None = None
+    y: Coord | None = None
+    scroll_x: ScrollAmount = 0
+    scroll_y: ScrollAmount = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> Scroll:
+        if (self.x is None) != (self.y is None):
+            raise ValueError("x and y must be given together")
+        if self.scroll_x == 0 and self.scroll_y == 0:
+            raise ValueError("scroll_y (or scroll_x) must be a non-zero amount")
+        return self
+
+    def points(self) -> list[Point]:
+        return [] if self.x is None or self.y is None else [Point(x=self.x, y=self.y)]
+
+
+class HScroll(_Action):
+    type: Literal["hscroll"] = "hscroll"
+    x: Coord | None = None
+    y: Coord | None = None
+    scroll_x: ScrollAmount
+
+    @model_validator(mode="after")
+    def _check(self) -> HScroll:
+        if (self.x is None) != (self.y is None):
+            raise ValueError("x and y must be given together")
+        if self.scroll_x == 0:
+            raise ValueError("scroll_x must be a non-zero amount")
+        return self
+
+    def points(self) -> list[Point]:
+        return [] if self.x is None or self.y is None else [Point(x=self.x, y=self.y)]
+
+
+class TypeText(_Action):
+    type: Literal["type"] = "type"
+    text: str = Field(min_length=1)
+
+
+class PointAndType(_Positioned):
+    type: Literal["point_and_type"] = "point_and_type"
+    text: str = Field(min_length=1)
+
+
+class _Keys(_Action):
+    keys: list[str] = Field(min_length=1)
+
+    @field_validator("keys")
+    @classmethod
+    def _canonical(cls, keys: list[str]) -> list[str]:
+        try:
+            return canonical_chord(keys)
+        except UnknownKeyError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Keypress(_Keys):
+    """Press a chord and release it (``key`` and ``keypress`` on the wire)."""
+
+    type: Literal["keypress"] = "keypress"
+
+
+class KeyDown(_Keys):
+    type: Literal["key_down"] = "key_down"
+
+
+class KeyUp(_Keys):
+    type: Literal["key_up"] = "key_up"
+
+
+class Navigate(_Action):
+    type: Literal["navigate"] = "navigate"
+    url: str = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str) -> str:
+        url = url.strip()
+        if not url:
+            raise ValueError("must not be empty")
+        if any(ch in url for ch in "\n\r\t") or " " in url:
+            raise ValueError("must not contain whitespace")
+        scheme, sep, _ = url.partition("://")
+        if not sep:
+            if ":" in url.split("/")[0] and not url.split("/")[0].rsplit(":", 1)[-1].isdigit():
+                raise ValueError("only http and https URLs can be opened")
+            return "https://" + url
+        if scheme.lower() not in {"http", "https"}:
+            raise ValueError("only http and https URLs can be opened")
+        return url
+
+
+class Wait(_Action):
+    type: Literal["wait"] = "wait"
+    seconds: float | None = Field(default=None, ge=0, le=60)
+
+
+class Screenshot(_Action):
+    type: Literal["screenshot"] = "screenshot"
+
+
+class Terminate(_Action):
+    type: Literal["terminate"] = "terminate"
+    status: Literal["success", "failure"] | None = None
+    result: str | None = None
+
+
+class Answer(_Action):
+    type: Literal["answer"] = "answer"
+    result: str
+
+
+class Done(_Action):
+    type: Literal["done"] = "done"
+    text: str | None = None
+
+
+Action = Annotated[
+    Click
+    | DoubleClick
+    | TripleClick
+    | RightClick
+    | Move
+    | MouseDown
+    | MouseUp
+    | Drag
+    | Scroll
+    | HScroll
+    | TypeText
+    | PointAndType
+    | Keypress
+    | KeyDown
+    | KeyUp
+    | Navigate
+    | Wait
+    | Screenshot
+    | Terminate
+    | Answer
+    | Done,
+    Field(discriminator="type"),
+]
+
+ACTION_TYPES: tuple[str, ...] = (
+    "click",
+    "double_click",
+    "triple_click",
+    "right_click",
+    "move",
+    "mouse_down",
+    "mouse_up",
+    "drag",
+    "scroll",
+    "hscroll",
+    "type",
+    "point_and_type",
+    "keypress",
+    "key_down",
+    "key_up",
+    "navigate",
+    "wait",
+    "screenshot",
+    "terminate",
+    "answer",
+    "done",
+)
+"""Every normalised action type, in the order the policy table shows them."""
+
+FINAL_ACTION_TYPES = frozenset({"terminate", "answer", "done"})
+"""Actions that end a run and send no input to the desktop."""
+
+POINTER_ACTION_TYPES = frozenset(
+    {
+        "click",
+        "double_click",
+        "triple_click",
+        "right_click",
+        "move",
+        "mouse_down",
+        "mouse_up",
+        "drag",
+        "scroll",
+        "hscroll",
+        "point_and_type",
+    }
+)
+
+_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+class ActionValidationError(ValueError):
+    """An action the console will show but never execute.
+
+    ``field`` names the first offending field (``"x"``, ``"text"``, ``"keys"``, ``"type"``…)
+    so the message says what the model got wrong.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, action_type: str | None = None):
+        super().__init__(message)
+        self.field = field
+        self.action_type = action_type
+
+
+def build_action(data: dict[str, Any]) -> Action:
+    """Validate a dict that is already in the normalised shape (``api/normalize.py`` makes it).
+
+    Raises `ActionValidationError` naming the first bad field.
+    """
+    kind = data.get("type")
+    if not isinstance(kind, str) or kind not in ACTION_TYPES:
+        raise ActionValidationError(
+            f"unknown action type {kind!r}" if kind is not None else "action has no type",
+            field="type",
+            action_type=kind if isinstance(kind, str) else None,
+        )
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise _explain(exc, kind) from None
+
+
+def _explain(exc: ValidationError, kind: str) -> ActionValidationError:
+    first = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in first["loc"] if str(part) != kind]
+    field = loc[0] if loc else None
+    if first["type"] == "missing":
+        message = f"{kind} action is missing the field {field!r}"
+    elif first["type"] == "extra_forbidden":
+        message = f"{kind} action has an unexpected field {field!r}"
+    else:
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        where = f" field {'.'.join(loc)!r}" if loc else ""
+        message = f"{kind} action{where}: {reason}"
+    return ActionValidationError(message, field=field, action_type=kind)
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    """JSON-ready dict of an action (the shape `build_action` accepts back)."""
+    return action.model_dump(mode="json", exclude_none=True)
+
+
+def describe(action: Action) -> str:
+    """A one-line human summary, used by the timeline, the CLI and reports."""
+    match action:
+        case Click(button="left"):
+            return f"click at ({_n(action.x)}, {_n(action.y)})"
+        case Click():
+            return f"{action.button} click at ({_n(action.x)}, {_n(action.y)})"
+        case DoubleClick() | TripleClick() | RightClick() | Move():
+            return f"{action.type.replace('_', ' ')} at ({_n(action.x)}, {_n(action.y)})"
+        case MouseDown() | MouseUp():
+            verb = "press" if action.type == "mouse_down" else "release"
+            return f"{verb} {action.button} button at ({_n(action.x)}, {_n(action.y)})"
+        case Drag():
+            start, end = action.path[0], action.path[-1]
+            return f"drag ({_n(start.x)}, {_n(start.y)}) → ({_n(end.x)}, {_n(end.y)})"
+        case Scroll() | HScroll():
+            return _describe_scroll(action)
+        case TypeText():
+            return f"type {_quote(action.text)}"
+        case PointAndType():
+            return f"type {_quote(action.text)} at ({_n(action.x)}, {_n(action.y)})"
+        case Keypress():
+            return f"press {chord_label(action.keys)}"
+        case KeyDown():
+            return f"hold {chord_label(action.keys)}"
+        case KeyUp():
+            return f"release {chord_label(action.keys)}"
+        case Navigate():
+            return f"go to {action.url}"
+        case Wait():
+            return "wait" if action.seconds is None else f"wait {action.seconds:g} s"
+        case Screenshot():
+            return "take a screenshot"
+        case Terminate():
+            return f"finish ({action.status or 'no status'})" + (
+                f": {action.result}" if action.result else ""
+            )
+        case Answer():
+            return f"answer: {action.result}"
+        case Done():
+            return "done" + (f": {action.text}" if action.text else "")
+    raise AssertionError(f"unhandled action {action!r}")  # pragma: no cover
+
+
+def _describe_scroll(action: Scroll | HScroll) -> str:
+    parts = []
+    dy = action.scroll_y if isinstance(action, Scroll) else 0
+    if dy:
+        parts.append(f"{'down' if dy > 0 else 'up'} {abs(dy)}")
+    if action.scroll_x:
+        parts.append(f"{'right' if action.scroll_x > 0 else 'left'} {abs(action.scroll_x)}")
+    where = "" if action.x is None else f" at ({_n(action.x)}, {_n(action.y or 0)})"
+    return "scroll " + ", ".join(parts) + where
+
+
+def _n(value: float) -> str:
+    return f"{value:g}"
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return '"' + shown.replace("\n", "⏎") + '"'

@@ -1,0 +1,253 @@
+"""Key names: one canonical spelling for every way a model or a user writes a key.
+
+Why: models write the same key as ``ctrl``, ``Control``, ``CTRL``, ``ControlLeft`` or
+``Control_L``; chords arrive as a list, as ``"ctrl+c"`` or as a JSON-encoded list. The policy
+(which chords are blocked), the overlay (key chips) and the executor (which key to press) must
+agree on one name, and an unknown name must be refused before anything is pressed, because
+pressing half a chord is worse than pressing none.
+
+Canonical names are lower-case: the modifiers ``ctrl alt shift meta``; named keys such as
+``enter tab space backspace delete escape up down left right home end pageup pagedown insert
+capslock printscreen f1``…``f24``; and single printable ASCII characters (letters lower-cased).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+
+MODIFIERS: frozenset[str] = frozenset({"ctrl", "alt", "shift", "meta"})
+
+NAMED_KEYS: frozenset[str] = frozenset(
+    {
+        "enter",
+        "tab",
+        "space",
+        "backspace",
+        "delete",
+        "escape",
+        "up",
+        "down",
+        "left",
+        "right",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "insert",
+        "capslock",
+        "numlock",
+        "scrolllock",
+        "printscreen",
+        "pause",
+        "menu",
+        "volumeup",
+        "volumedown",
+        "volumemute",
+        "playpause",
+        "nexttrack",
+        "prevtrack",
+        *(f"f{n}" for n in range(1, 25)),
+    }
+)
+
+# Aliases are matched after lower-casing and removing "_", "-" and spaces.
+_ALIASES: dict[str, str] = {
+    # modifiers
+    "control": "ctrl",
+    "ctl": "ctrl",
+    "strg": "ctrl",
+    "controlleft": "ctrl",
+    "controlright": "ctrl",
+    "controll": "ctrl",
+    "controlr": "ctrl",
+    "ctrlleft": "ctrl",
+    "ctrlright": "ctrl",
+    "lctrl": "ctrl",
+    "rctrl": "ctrl",
+    "option": "alt",
+    "opt": "alt",
+    "altleft": "alt",
+    "altright": "alt",
+    "altl": "alt",
+    "altr": "alt",
+    "lalt": "alt",
+    "ralt": "alt",
+    "altgr": "alt",
+    "shiftleft": "shift",
+    "shiftright": "shift",
+    "shiftl": "shift",
+    "shiftr": "shift",
+    "lshift": "shift",
+    "rshift": "shift",
+    "cmd": "meta",
+    "command": "meta",
+    "super": "meta",
+    "win": "meta",
+    "windows": "meta",
+    "os": "meta",
+    "metaleft": "meta",
+    "metaright": "meta",
+    "superl": "meta",
+    "superr": "meta",
+    "winleft": "meta",
+    "winright": "meta",
+    "cmdleft": "meta",
+    "cmdright": "meta",
+    "lwin": "meta",
+    "rwin": "meta",
+    "meta": "meta",
+    # named keys
+    "return": "enter",
+    "ret": "enter",
+    "kpenter": "enter",
+    "numpadenter": "enter",
+    "esc": "escape",
+    "del": "delete",
+    "bksp": "backspace",
+    "bs": "backspace",
+    "spacebar": "space",
+    "arrowup": "up",
+    "arrowdown": "down",
+    "arrowleft": "left",
+    "arrowright": "right",
+    "uparrow": "up",
+    "downarrow": "down",
+    "leftarrow": "left",
+    "rightarrow": "right",
+    "pgup": "pageup",
+    "prior": "pageup",
+    "pgdn": "pagedown",
+    "pgdown": "pagedown",
+    "next": "pagedown",
+    "ins": "insert",
+    "caps": "capslock",
+    "print": "printscreen",
+    "prtsc": "printscreen",
+    "prtscr": "printscreen",
+    "prntscrn": "printscreen",
+    "sysrq": "printscreen",
+    "apps": "menu",
+    "contextmenu": "menu",
+    "break": "pause",
+    "audiovolumeup": "volumeup",
+    "audiovolumedown": "volumedown",
+    "audiovolumemute": "volumemute",
+    "mute": "volumemute",
+    # punctuation written as words
+    "plus": "+",
+    "minus": "-",
+    "comma": ",",
+    "period": ".",
+    "slash": "/",
+    "backslash": "\\",
+    "semicolon": ";",
+    "apostrophe": "'",
+    "quote": "'",
+    "grave": "`",
+    "backquote": "`",
+    "equal": "=",
+    "equals": "=",
+    "bracketleft": "[",
+    "bracketright": "]",
+}
+
+_SEPARATORS = re.compile(r"[_\-\s]")
+
+
+class UnknownKeyError(ValueError):
+    """A key name that no table entry explains. The whole chord is refused."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"unknown key {key!r}")
+        self.key = key
+
+
+def canonical_key(name: str) -> str:
+    """Return the canonical spelling of one key, or raise `UnknownKeyError`."""
+    if not isinstance(name, str) or name == "":
+        raise UnknownKeyError(str(name))
+    if len(name) == 1:
+        if name == " ":
+            return "space"
+        if name.isascii() and name.isprintable():
+            return name.lower()
+        raise UnknownKeyError(name)
+    folded = _SEPARATORS.sub("", name.lower())
+    if folded in MODIFIERS or folded in NAMED_KEYS:
+        return folded
+    if folded in _ALIASES:
+        return _ALIASES[folded]
+    if folded.startswith("key") and len(folded) == 4:  # "KeyA" (DOM code names)
+        return folded[3]
+    if folded.startswith("digit") and len(folded) == 6:  # "Digit1"
+        return folded[5]
+    raise UnknownKeyError(name)
+
+
+def split_chord(text: str) -> list[str]:
+    """Split ``"ctrl+shift+t"`` into names, keeping a lone or trailing ``+`` as a key."""
+    if text.strip() == "":
+        return [text] if text else []
+    text = text.strip()
+    if text == "+":
+        return ["+"]
+    trailing_plus = text.endswith("++")
+    body = text[:-2] if trailing_plus else text
+    parts = [part.strip() for part in body.split("+") if part.strip()]
+    if trailing_plus:
+        parts.append("+")
+    return parts
+
+
+def keys_from_wire(value: object) -> list[str]:
+    """Turn the three wire shapes of ``keys`` into a flat list of names (not yet canonical).
+
+    Accepted: a list of names (``["ctrl", "c"]`` or ``["ctrl+c"]``), one chord string
+    (``"ctrl+c"``), or a JSON-encoded list (``'["ctrl", "c"]'``). Anything else raises
+    ``ValueError``; an empty result raises too, because an empty chord is not an action.
+    """
+    names: list[str] = []
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            try:
+                decoded = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise ValueError("keys is neither a list nor a chord string") from exc
+            return keys_from_wire(decoded)
+        names = split_chord(value)
+    elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        for element in value:
+            if not isinstance(element, str) or element == "":
+                raise ValueError("keys must be non-empty strings")
+            names.extend(split_chord(element) if len(element) > 1 else [element])
+    else:
+        raise ValueError("keys must be a list of key names or a chord string")
+    if not names:
+        raise ValueError("keys is empty")
+    return names
+
+
+def canonical_chord(names: Iterable[str]) -> list[str]:
+    """Canonicalise every name of a chord, refusing the whole chord on the first unknown one."""
+    out: list[str] = []
+    for name in names:
+        key = canonical_key(name)
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def chord_label(keys: Iterable[str]) -> str:
+    """A human label such as ``Ctrl+Shift+T`` for chips and summaries."""
+    labels = []
+    for key in keys:
+        try:
+            key = canonical_key(key)
+        except UnknownKeyError:
+            labels.append(key)
+            continue
+        labels.append(key.upper() if len(key) == 1 else key.capitalize())
+    return "+".join(labels)

@@ -1,0 +1,59 @@
+"""What the model proposed in one ``computer_call``: the action (if it is understood) and why not.
+
+Why a wrapper and not the action alone: a call the console cannot execute (unknown type,
+missing field) must still be shown to the human and recorded, with the model's raw item, and
+answered with a ``computer_call_output`` so the conversation can go on. Only ``action`` is ever
+executed; it is ``None`` exactly when ``error`` says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from console_app.core.actions import Action, describe
+
+
+class SafetyCheck(BaseModel):
+    """A pending safety check: the human must acknowledge it before the action may run."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: str
+    code: str | None = None
+    message: str | None = None
+
+
+class ProposedAction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    call_id: str | None = None
+    item_id: str | None = None
+    action: Action | None = None
+    error: str | None = None
+    error_field: str | None = None
+    raw_type: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+    pending_safety_checks: tuple[SafetyCheck, ...] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ProposedAction:
+        if (self.action is None) == (self.error is None):
+            raise ValueError("a proposed action has either an action or an error")
+        return self
+
+    @property
+    def executable(self) -> bool:
+        return self.action is not None
+
+    @property
+    def kind(self) -> str:
+        """The normalised action type, or the raw type (or ``"unknown"``) when not understood."""
+        if self.action is not None:
+            return self.action.type
+        return self.raw_type or "unknown"
+
+    def summary(self) -> str:
+        if self.action is not None:
+            return describe(self.action)
+        return f"not executable ({self.kind}): {self.error}"

@@ -1,0 +1,118 @@
+"""Profiles: which backend to talk to and how, validated with clear messages.
+
+A profile never holds an API key: keys live in the OS keyring (``core/secrets.py``) under the
+profile's name, or come from ``TZAFON_API_KEY``. Settings files therefore can be shared,
+exported and backed up without leaking anything.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ProfileKind = Literal["local", "lightcone", "openai"]
+CoordinateSpace = Literal["pixels", "normalized"]
+Environment = Literal["desktop", "browser"]
+ImageFormat = Literal["jpeg", "png", "webp"]
+PolicyChoice = Literal["auto", "ask", "block"]
+
+LIGHTCONE_URL = "https://api.tzafon.ai"
+DEFAULT_MODEL = "tzafon.northstar-cua-fast"
+LOCAL_PROFILE = "local"
+
+DEFAULT_BLOCKED_CHORDS: tuple[tuple[str, ...], ...] = (
+    ("ctrl", "alt", "delete"),
+    ("ctrl", "alt", "backspace"),  # kills the X server on many setups
+    ("meta", "r"),  # Windows "Run" dialog
+    ("meta", "l"),  # locks the session: the supervisor would lose the screen
+)
+
+
+class Policy(BaseModel):
+    """Per action type: ``auto`` (run without asking), ``ask`` (default) or ``block``.
+
+    ``blocked_chords`` are key combinations that are never pressed, whatever the per-type
+    choice is (compared on canonical key names, order-insensitive).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    default: PolicyChoice = "ask"
+    per_type: dict[str, PolicyChoice] = Field(default_factory=dict)
+    blocked_chords: list[list[str]] = Field(
+        default_factory=lambda: [list(chord) for chord in DEFAULT_BLOCKED_CHORDS]
+    )
+
+    def choice_for(self, action_type: str) -> PolicyChoice:
+        return self.per_type.get(action_type, self.default)
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    kind: ProfileKind = "local"
+    base_url: str | None = None  # None: local engine (started on demand) or Lightcone's URL
+    model: str = DEFAULT_MODEL
+    coordinates: CoordinateSpace = "pixels"
+    environment: Environment = "desktop"
+    viewport_width: int | None = Field(default=None, ge=320, le=7680)  # None: from the monitor
+    viewport_height: int | None = Field(default=None, ge=240, le=4320)
+    max_viewport_width: int = Field(default=1280, ge=320, le=7680)
+    image_format: ImageFormat = "jpeg"
+    image_quality: int = Field(default=80, ge=10, le=100)
+    monitor: int = Field(default=1, ge=1)  # mss numbering: 1 is the first monitor
+    max_steps: int = Field(default=50, ge=1, le=10_000)
+    stream: bool = False
+    tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
+    screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
+    scroll_unit_px: int = Field(default=100, ge=1, le=2000)  # pixels per wheel notch
+    policy: Policy = Field(default_factory=Policy)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        name = name.strip()
+        if not name:
+            raise ValueError("a profile needs a name")
+        if any(ch in name for ch in "/\\\n\r\t"):
+            raise ValueError("a profile name cannot contain slashes or line breaks")
+        return name
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("the base URL must start with http:// or https://")
+        if "@" in url.split("//", 1)[1].split("/", 1)[0]:
+            raise ValueError("put credentials in the API key field, not in the URL")
+        return url
+
+    @model_validator(mode="after")
+    def _viewport_pair(self) -> Profile:
+        if (self.viewport_width is None) != (self.viewport_height is None):
+            raise ValueError("give both viewport width and height, or neither (auto)")
+        if self.kind == "openai" and self.base_url is None:
+            raise ValueError("an OpenAI-compatible profile needs a base URL")
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "local"
+
+    def effective_base_url(self) -> str | None:
+        """The URL to talk to; ``None`` for the local engine until it is started."""
+        if self.kind == "lightcone":
+            return self.base_url or LIGHTCONE_URL
+        return self.base_url
+
+
+def default_profiles() -> list[Profile]:
+    """What a first start offers: the local engine (active) and Lightcone."""
+    return [
+        Profile(name=LOCAL_PROFILE, kind="local"),
+        Profile(name="lightcone", kind="lightcone"),
+    ]
