@@ -1,0 +1,102 @@
+"""What the loop tells whoever watches it (the console window, the terminal, tests).
+
+Events are plain frozen dataclasses delivered synchronously through one callback, so the loop
+has no idea whether Qt, a terminal or a test is listening. Listeners must be quick: they run on
+the loop's thread (the GUI thread under qasync).
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from console_app.core.proposal import ProposedAction
+from console_app.core.records import RunStatus, StepRecord
+
+
+class LoopState(enum.Enum):
+    IDLE = "idle"
+    CAPTURING = "capturing"
+    THINKING = "thinking"  # waiting for the model
+    AWAITING_APPROVAL = "awaiting_approval"
+    EXECUTING = "executing"
+    PAUSED = "paused"
+    WAITING_ON_ERROR = "waiting_on_error"  # a problem is shown; the human chooses retry/stop
+    STOPPING = "stopping"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: LoopState
+    detail: str = ""
+    since: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class ScreenCaptured:
+    screenshot: Any  # capture.Screenshot
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    kind: Literal["reasoning", "message"]
+    text: str
+
+
+@dataclass(frozen=True)
+class ModelAnswered:
+    response_id: str
+    status: str | None
+    reasoning: str
+    message: str
+    proposals: tuple[ProposedAction, ...]
+    model_ms: float
+    upload_bytes: int
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+@dataclass(frozen=True)
+class StepRecorded:
+    step: StepRecord
+
+
+ProblemKind = Literal["api", "network", "validation", "capture", "executor", "refused", "internal"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something went wrong; ``text`` is a plain sentence, ``detail`` is for the curious."""
+
+    kind: ProblemKind
+    text: str
+    detail: str = ""
+    can_retry: bool = True
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: RunStatus
+    reason: str = ""
+    answer: str | None = None
+    steps: int = 0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    result: RunResult
+
+
+LoopEvent = (
+    StateChanged | ScreenCaptured | TextDelta | ModelAnswered | StepRecorded | Problem | RunFinished
+)
+EventSink = Callable[[LoopEvent], None]

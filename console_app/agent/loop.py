@@ -1,0 +1,462 @@
+"""The supervised loop: capture → ask the model → decide → execute → capture → … until done.
+
+A pure-asyncio state machine with no Qt: approval, error handling and events arrive through
+injected callbacks, so the console window, the terminal mode and the tests drive the same code.
+
+Guarantees (each has a test):
+
+* Nothing runs without a decision: the policy auto-approves, asks or blocks; pending safety
+  checks always go to the human and come back as ``acknowledged_safety_checks``.
+* A step is recorded with its decision *before* its action executes, and again after.
+* An action that is not understood (unknown type, missing field) is shown and answered, never
+  executed. A blocked chord is never pressed, even when assembled from held keys.
+* Stop cancels the in-flight request (and cancels a response still ``in_progress``), waits for
+  an input call already running to finish, releases held input and records the run as stopped.
+* Errors pause the run and ask ``on_problem`` (retry or stop); they never escape `run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from console_app.agent.decisions import ApprovalRequest, Decision, StopRun
+from console_app.agent.events import (
+    EventSink,
+    LoopEvent,
+    LoopState,
+    ModelAnswered,
+    Problem,
+    RunFinished,
+    RunResult,
+    ScreenCaptured,
+    StateChanged,
+    StepRecorded,
+    TextDelta,
+)
+from console_app.agent.policy import PolicyTable
+from console_app.agent.ports import DesktopComputer, ModelClient, Rect, ScreenSource, Shot
+from console_app.agent.steps import StepRunner
+from console_app.agent.turns import (
+    CallAnswer,
+    ModelTurn,
+    RequestSettings,
+    first_request,
+    follow_up_request,
+    read_turn,
+    upload_size,
+)
+from console_app.api.errors import APIConnectionError, APIError, APIStatusError, AuthenticationError
+from console_app.api.types import CreateParams, Response
+from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
+from console_app.core.redact import redact
+
+log = logging.getLogger(__name__)
+
+Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
+ProblemHandler = Callable[[Problem], Awaitable[Literal["retry", "stop"]]]
+RectSource = Callable[[], Sequence[Rect]]
+_T = TypeVar("_T")
+
+POLL_INTERVAL = 0.5
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    request: RequestSettings
+    profile: str = "local"
+    backend: str = ""
+    max_steps: int = 50
+    stream: bool = False
+    cancel_timeout: float = 5.0
+
+
+async def _stop_on_problem(problem: Problem) -> Literal["retry", "stop"]:
+    return "stop"
+
+
+class AgentLoop:
+    def __init__(
+        self,
+        *,
+        client: ModelClient,
+        screen: ScreenSource,
+        computer: DesktopComputer,
+        recorder: Recorder,
+        approve: Approver,
+        config: LoopConfig,
+        policy: PolicyTable | None = None,
+        on_event: EventSink | None = None,
+        on_problem: ProblemHandler | None = None,
+        exclusion: RectSource | None = None,
+    ) -> None:
+        self.client = client
+        self.screen = screen
+        self.computer = computer
+        self.recorder = recorder
+        self.config = config
+        self.policy = policy or PolicyTable()
+        self._approve = approve
+        self._sink = on_event
+        self._on_problem = on_problem or _stop_on_problem
+        self._exclusion = exclusion or (lambda: ())
+        self._stop_requested = False
+        self._waiting: asyncio.Future[Any] | None = None
+        self._inflight_response_id: str | None = None
+        self._resume = asyncio.Event()
+        self._resume.set()
+        self._state = LoopState.IDLE
+        # One thread for the screen (one X connection), one for input (pyautogui is not
+        # thread-safe), one for the history database: nothing blocking on the loop's thread.
+        self._capture_thread = ThreadPoolExecutor(1, thread_name_prefix="capture")
+        self._input_thread = ThreadPoolExecutor(1, thread_name_prefix="input")
+        self._record_thread = ThreadPoolExecutor(1, thread_name_prefix="record")
+        self.run_id: str | None = None
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def state(self) -> LoopState:
+        return self._state
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
+
+    def stop(self) -> None:
+        """Stop as soon as possible (safe to call from the loop's thread at any time)."""
+        self._stop_requested = True
+        self._resume.set()
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.cancel()
+
+    def pause(self) -> None:
+        """Hold before the next model call or execution (an action already running finishes)."""
+        if self._resume.is_set() and not self._stop_requested:
+            self._resume.clear()
+            self._set_state(LoopState.PAUSED, "paused by the supervisor")
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self, task: str) -> RunResult:
+        info = RunInfo(
+            task=task,
+            profile=self.config.profile,
+            backend=self.config.backend,
+            model=self.config.request.model,
+        )
+        self.run_id = info.run_id
+        steps = StepRunner(self, info.run_id)
+        result: RunResult
+        try:
+            await self.in_thread(self._record_thread, self.recorder.begin_run, info)
+            result = await self._run(info.run_id, task, steps)
+        except StopRun:
+            result = RunResult(
+                info.run_id, "stopped", "stopped by the supervisor", None, steps.count
+            )
+        except Exception as exc:  # the last line of defence: a run never crashes the app
+            log.exception("the run failed unexpectedly")
+            self.emit(
+                Problem(
+                    "internal",
+                    "The run stopped because of an internal error.",
+                    redact(f"{type(exc).__name__}: {exc}"),
+                    can_retry=False,
+                )
+            )
+            result = RunResult(info.run_id, "error", redact(str(exc)), None, steps.count)
+        finally:
+            await self._release_input()
+        with contextlib.suppress(Exception):
+            await self.in_thread(
+                self._record_thread,
+                self.recorder.end_run,
+                info.run_id,
+                result.status,
+                result.answer or result.reason,
+            )
+        self._set_state(LoopState.FINISHED, result.status)
+        self.emit(RunFinished(result))
+        for pool in (self._capture_thread, self._input_thread, self._record_thread):
+            pool.shutdown(wait=False)
+        return result
+
+    async def _run(self, run_id: str, task: str, steps: StepRunner) -> RunResult:
+        shot = await self.capture()
+        params = first_request(self.config.request, task, shot.data_url, (shot.width, shot.height))
+        while True:
+            turn, model_ms, upload = await self._ask_model(params, shot)
+            answers: list[CallAnswer] = []
+            if not turn.proposals:
+                return self._finish_without_call(run_id, turn, steps.count)
+            first = True
+            for proposal in turn.proposals:
+                if steps.count >= self.config.max_steps:
+                    return RunResult(
+                        run_id,
+                        "failed",
+                        f"the step budget of {self.config.max_steps} was used up",
+                        turn.message or None,
+                        steps.count,
+                    )
+                outcome = await steps.handle(
+                    proposal,
+                    turn,
+                    shot,
+                    model_ms=model_ms if first else None,
+                    upload_bytes=upload if first else 0,
+                )
+                first = False
+                if outcome.final is not None:
+                    return outcome.final
+                answers.append(outcome.answer)
+            await self.wait_if_paused()
+            shot = await self.capture()
+            params = follow_up_request(
+                self.config.request,
+                turn.response_id,
+                answers,
+                shot.data_url,
+                (shot.width, shot.height),
+            )
+
+    def _finish_without_call(self, run_id: str, turn: ModelTurn, count: int) -> RunResult:
+        status = turn.response.status or "completed"
+        if status == "completed":
+            return RunResult(run_id, "succeeded", "the model answered", turn.message or None, count)
+        reason = turn.response.error_message() or f"the response ended as {status}"
+        return RunResult(run_id, "failed", reason, turn.message or None, count)
+
+    # ------------------------------------------------------------------ the model
+
+    async def _ask_model(self, params: CreateParams, shot: Shot) -> tuple[ModelTurn, float, int]:
+        upload = upload_size(params, shot.data_url)
+        while True:
+            await self.wait_if_paused()
+            self._set_state(LoopState.THINKING, "waiting for the model")
+            started = time.perf_counter()
+            try:
+                response = await self.interruptible(self._call_model(params))
+                response = await self._until_finished(response)
+            except StopRun:
+                await self._cancel_inflight()
+                raise
+            except APIError as exc:
+                await self._problem_from_api(exc)
+                continue  # the human chose retry
+            finally:
+                self._inflight_response_id = None
+            model_ms = (time.perf_counter() - started) * 1000
+            if response.status in ("failed", "cancelled", "incomplete") and not response.output:
+                text = response.error_message() or f"the response ended as {response.status}"
+                await self.problem(Problem("api", f"The model could not answer: {text}"))
+                continue
+            turn = read_turn(response)
+            await self._record_response(response)
+            usage = response.usage
+            self.emit(
+                ModelAnswered(
+                    response_id=turn.response_id,
+                    status=response.status,
+                    reasoning=turn.reasoning,
+                    message=turn.message,
+                    proposals=turn.proposals,
+                    model_ms=model_ms,
+                    upload_bytes=upload,
+                    input_tokens=usage.input_tokens if usage else None,
+                    output_tokens=usage.output_tokens if usage else None,
+                )
+            )
+            return turn, model_ms, upload
+
+    async def _call_model(self, params: CreateParams) -> Response:
+        if not self.config.stream:
+            return await self.client.create(params)
+        final: Response | None = None
+        async for event in self.client.create_stream(params):
+            if event.type == "response.created" and event.response is not None:
+                self._inflight_response_id = event.response.id
+            elif event.delta and event.type.endswith("output_text.delta"):
+                self.emit(TextDelta("message", event.delta))
+            elif event.delta and "reasoning" in event.type and event.type.endswith(".delta"):
+                self.emit(TextDelta("reasoning", event.delta))
+            if event.is_terminal:
+                final = event.response
+        if final is None:
+            raise APIConnectionError("the stream finished without a response object")
+        return final
+
+    async def _until_finished(self, response: Response) -> Response:
+        """A response still ``queued``/``in_progress`` (background mode) is polled until done."""
+        while response.status in ("queued", "in_progress") and response.id:
+            self._inflight_response_id = response.id
+            await self.interruptible(asyncio.sleep(POLL_INTERVAL))
+            response = await self.interruptible(self.client.retrieve(response.id))
+        return response
+
+    async def _cancel_inflight(self) -> None:
+        response_id, self._inflight_response_id = self._inflight_response_id, None
+        if not response_id:
+            return
+        try:
+            await asyncio.wait_for(self.client.cancel(response_id), self.config.cancel_timeout)
+            log.info("cancelled response %s", response_id)
+        except (APIError, TimeoutError) as exc:
+            log.info("could not cancel response %s: %s", response_id, exc)
+
+    async def _record_response(self, response: Response) -> None:
+        if not response.id:
+            return
+        record = ResponseRecord(
+            response_id=response.id,
+            backend=self.config.backend,
+            profile=self.config.profile,
+            status=response.status,
+            model=response.model,
+            created_at=None if response.created_at is None else str(response.created_at),
+            run_id=self.run_id,
+        )
+        await self.in_thread(self._record_thread, self.recorder.record_response, record)
+
+    async def _problem_from_api(self, exc: APIError) -> None:
+        kind: Literal["api", "network", "validation"] = "api"
+        if isinstance(exc, APIConnectionError):
+            kind = "network"
+        elif not isinstance(exc, APIStatusError):
+            kind = "validation"
+        detail = exc.message + (f" (request id {exc.request_id})" if exc.request_id else "")
+        can_retry = not isinstance(exc, AuthenticationError)
+        await self.problem(Problem(kind, exc.user_text(), detail, can_retry=can_retry))
+
+    # ------------------------------------------------------------------ helpers for steps
+
+    async def capture(self) -> Shot:
+        while True:
+            self._set_state(LoopState.CAPTURING, "capturing the screen")
+            try:
+                mask = tuple(self._exclusion())
+                shot: Shot = await self.interruptible(
+                    self.in_thread(self._capture_thread, self.screen.capture, mask)
+                )
+            except StopRun:
+                raise
+            except Exception as exc:
+                log.exception("capture failed")
+                await self.problem(
+                    Problem(
+                        "capture",
+                        "The screen could not be captured.",
+                        redact(f"{type(exc).__name__}: {exc}"),
+                    )
+                )
+                continue
+            self.emit(ScreenCaptured(shot))
+            return shot
+
+    async def problem(self, problem: Problem) -> None:
+        """Show a problem and wait for the human: returns on "retry", raises StopRun on stop."""
+        self.emit(problem)
+        if self._stop_requested:
+            raise StopRun
+        self._set_state(LoopState.WAITING_ON_ERROR, problem.text)
+        if not problem.can_retry:
+            await self.interruptible(self._on_problem(problem))
+            raise StopRun
+        choice = await self.interruptible(self._on_problem(problem))
+        if choice != "retry":
+            raise StopRun
+
+    async def ask(self, request: ApprovalRequest) -> Decision:
+        self._set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
+        return await self.interruptible(self._approve(request))
+
+    async def execute(self, action: Any, mapping: Any) -> Any:
+        """Run one action in the input thread. Not interruptible: an input sequence that has
+        started is finished (then the loop stops), so no key or button is left half-pressed."""
+        self._set_state(LoopState.EXECUTING, "executing")
+        forbidden = tuple(self._exclusion())
+        return await asyncio.shield(
+            self.in_thread(self._input_thread, self._execute_sync, action, mapping, forbidden)
+        )
+
+    def _execute_sync(self, action: Any, mapping: Any, forbidden: tuple[Rect, ...]) -> Any:
+        return self.computer.execute(action, mapping, forbidden=forbidden)
+
+    async def record_step(self, step: StepRecord) -> None:
+        await self.in_thread(self._record_thread, self.recorder.record_step, step)
+        self.emit(StepRecorded(step))
+
+    def held_input(self) -> list[str]:
+        try:
+            return list(self.computer.held())
+        except Exception:  # held() is informational
+            return []
+
+    async def wait_if_paused(self) -> None:
+        if not self._resume.is_set():
+            self._set_state(LoopState.PAUSED, "paused by the supervisor")
+            await self.interruptible(self._resume.wait())
+        if self._stop_requested:
+            raise StopRun
+
+    async def interruptible(self, awaitable: Awaitable[_T]) -> _T:
+        """Await something that `stop` may cancel; a stop turns into `StopRun`."""
+        if self._stop_requested:
+            if isinstance(awaitable, Coroutine):
+                awaitable.close()
+            raise StopRun
+        future = asyncio.ensure_future(awaitable)
+        self._waiting = future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._stop_requested and future.cancelled():
+                raise StopRun from None
+            raise
+        finally:
+            self._waiting = None
+
+    async def in_thread(self, pool: ThreadPoolExecutor, fn: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+
+    async def release_after_failure(self) -> None:
+        """After an input call failed half-way, nothing may stay pressed."""
+        await self._release_input()
+
+    async def _release_input(self) -> None:
+        try:
+            released = await self.in_thread(self._input_thread, self.computer.release_all)
+        except Exception:
+            log.exception("releasing held input failed")
+            return
+        if released:
+            log.info("released held input: %s", ", ".join(released))
+
+    def emit(self, event: LoopEvent) -> None:
+        if self._sink is None:
+            return
+        try:
+            self._sink(event)
+        except Exception:  # a broken listener must not break the run
+            log.exception("event listener failed")
+
+    def _set_state(self, state: LoopState, detail: str = "") -> None:
+        self._state = state
+        self.emit(StateChanged(state, detail))
+
+
+__all__ = ["AgentLoop", "Approver", "LoopConfig", "ProblemHandler", "StopRun"]

@@ -1,0 +1,75 @@
+"""The policy table: per action type, run without asking, ask, or block.
+
+Why it also looks at held keys: a blocked chord can be assembled over several actions
+(``key_down ctrl``, ``key_down alt``, ``keypress delete``). The verdict for a key action is
+taken on the union of what is already held and what the action presses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from console_app.core.actions import FINAL_ACTION_TYPES, Action, KeyDown, Keypress
+from console_app.core.keys import UnknownKeyError, canonical_chord, chord_label
+from console_app.core.settings import Policy, PolicyChoice
+
+
+@dataclass(frozen=True)
+class Verdict:
+    choice: PolicyChoice
+    reason: str
+
+
+class PolicyTable:
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.policy = policy or Policy()
+        self._blocked: list[frozenset[str]] = []
+        for chord in self.policy.blocked_chords:
+            try:
+                self._blocked.append(frozenset(canonical_chord(chord)))
+            except UnknownKeyError:
+                continue  # a chord we cannot name can never be pressed either
+        self._auto_for_run: set[str] = set()
+
+    def remember_auto(self, action_type: str) -> None:
+        """ "Auto-approve this action type for this run" (never overrides a block)."""
+        self._auto_for_run.add(action_type)
+
+    @property
+    def auto_for_run(self) -> frozenset[str]:
+        return frozenset(self._auto_for_run)
+
+    def evaluate(self, action: Action, held_keys: Iterable[str] = ()) -> Verdict:
+        if action.type in FINAL_ACTION_TYPES:
+            return Verdict("auto", "ends the run; nothing is sent to the desktop")
+        chord = self._blocked_chord(action, held_keys)
+        if chord is not None:
+            return Verdict("block", f"the key combination {chord} is blocked by the policy")
+        choice = self.policy.choice_for(action.type)
+        if choice == "block":
+            return Verdict("block", f"{action.type} actions are blocked by the policy")
+        if action.type in self._auto_for_run:
+            return Verdict("auto", f"{action.type} was auto-approved for this run")
+        if choice == "auto":
+            return Verdict("auto", f"{action.type} actions are auto-approved by the policy")
+        return Verdict("ask", "")
+
+    def _blocked_chord(self, action: Action, held_keys: Iterable[str]) -> str | None:
+        if not isinstance(action, (Keypress, KeyDown)):
+            return None
+        pressed = set(action.keys)
+        for name in held_keys:
+            try:
+                pressed.update(canonical_chord([name.removeprefix("key:")]))
+            except UnknownKeyError:
+                continue
+        for blocked in self._blocked:
+            if blocked <= pressed:
+                return chord_label(sorted(blocked, key=_modifier_first))
+        return None
+
+
+def _modifier_first(key: str) -> tuple[int, str]:
+    order = {"ctrl": 0, "alt": 1, "shift": 2, "meta": 3}
+    return (order.get(key, 9), key)

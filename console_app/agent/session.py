@@ -1,0 +1,135 @@
+"""Wire a profile into a ready `AgentLoop`: client, screen, desktop, history, policy.
+
+Both front ends (the console window and ``console-app run``) build their loops here, so a
+profile means the same thing in both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from console_app.agent.backend import open_client
+from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
+from console_app.agent.policy import PolicyTable
+from console_app.agent.turns import RequestSettings
+from console_app.api.client import ResponsesClient
+from console_app.api.local_engine import LocalEngine
+from console_app.capture.screen import ScreenCapturer
+from console_app.core.records import Recorder
+from console_app.core.settings import Profile
+from console_app.executor.computer import Computer, DesktopComputer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    """Everything a run needs that outlives one run (client, engine, capturer, computer)."""
+
+    profile: Profile
+    client: ResponsesClient
+    screen: ScreenCapturer
+    computer: Computer
+    recorder: Recorder
+    engine: LocalEngine | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def backend(self) -> str:
+        return self.client.base_url
+
+    def loop(
+        self,
+        *,
+        approve: Approver,
+        on_event: Any = None,
+        on_problem: ProblemHandler | None = None,
+        exclusion: RectSource | None = None,
+        max_steps: int | None = None,
+        policy: PolicyTable | None = None,
+    ) -> AgentLoop:
+        profile = self.profile
+        config = LoopConfig(
+            request=RequestSettings(
+                model=profile.model,
+                environment="browser" if profile.environment == "browser" else "desktop",
+                tool_type=profile.tool_type,
+                screenshot_output=profile.screenshot_output,
+            ),
+            profile=profile.name,
+            backend=self.backend,
+            max_steps=max_steps or profile.max_steps,
+            stream=profile.stream,
+        )
+        return AgentLoop(
+            client=self.client,
+            screen=self.screen,
+            computer=self.computer,
+            recorder=self.recorder,
+            approve=approve,
+            config=config,
+            policy=policy or PolicyTable(profile.policy),
+            on_event=on_event,
+            on_problem=on_problem,
+            exclusion=exclusion,
+        )
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.computer.close()
+        with contextlib.suppress(Exception):
+            self.screen.close()
+        with contextlib.suppress(Exception):
+            await self.client.aclose()
+        if self.engine is not None:
+            self.engine.stop()
+
+
+async def open_session(
+    profile: Profile,
+    recorder: Recorder,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    computer: Computer | None = None,
+    screen: ScreenCapturer | None = None,
+) -> Session:
+    """Open a client for ``profile`` (starting the local engine if needed) and the desktop."""
+    if base_url:
+        profile = profile.model_copy(update={"base_url": base_url})
+    client, engine = await open_client(profile, api_key)
+    try:
+        screen = screen or ScreenCapturer(
+            monitor=profile.monitor,
+            viewport=(
+                (profile.viewport_width, profile.viewport_height)
+                if profile.viewport_width and profile.viewport_height
+                else None
+            ),
+            max_width=profile.max_viewport_width,
+            image_format=profile.image_format,
+            quality=profile.image_quality,
+            coordinates=profile.coordinates,
+        )
+        computer = computer or DesktopComputer(
+            environment=profile.environment, scroll_unit_px=profile.scroll_unit_px
+        )
+    except Exception:
+        await client.aclose()
+        if engine is not None:
+            engine.stop()
+        raise
+    return Session(profile, client, screen, computer, recorder, engine)
+
+
+def masked(rects: Sequence[tuple[int, int, int, int]]) -> RectSource:
+    """A constant exclusion source (the terminal mode has no window to hide)."""
+    frozen = tuple(rects)
+    return lambda: frozen
