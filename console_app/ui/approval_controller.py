@@ -1,0 +1,370 @@
+"""The approval logic behind the bar: gating, edit mode, and turning a keystroke into a Decision.
+
+`ask` is the loop's ``approve`` callback: it shows the request and returns when the human
+decides (or raises `CancelledError` when the run is stopped, which clears the bar).
+
+Rules (each has a GUI test):
+
+* Approve is enabled only for an executable proposal whose safety checks are all ticked.
+  Reject and Skip are always possible; Edit too (it can repair a non-executable proposal,
+  e.g. a click that lacks ``y``, by clicking on the screenshot).
+* Enter approves — or, with the feedback line focused, rejects with that feedback; in edit
+  mode Enter runs the edited action. Esc rejects with the feedback line's text; in edit mode
+  Esc leaves edit mode. E toggles edit mode, S skips.
+* An edit is built with `core.actions.build_action`, so it is validated exactly like a model's
+  action; an invalid edit is shown inline and nothing is decided.
+* Edit coordinates: view pixel → image pixel (the canvas) → model space (`ImageSpace`), i.e.
+  viewport pixels, or 0–999 for a normalized profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from console_app.agent.decisions import (
+    ApprovalRequest,
+    Approve,
+    Decision,
+    Edit,
+    Reject,
+    Skip,
+)
+from console_app.core.actions import (
+    ActionValidationError,
+    action_to_dict,
+    build_action,
+)
+from console_app.core.keys import chord_label, keys_from_wire
+from console_app.ui.approval_bar import ApprovalBar
+from console_app.ui.overlay import ImageSpace, Overlay, overlay_for
+from console_app.ui.overlay_painter import Style
+
+log = logging.getLogger(__name__)
+
+POINT_TYPES = frozenset(
+    {
+        "click",
+        "double_click",
+        "triple_click",
+        "right_click",
+        "move",
+        "mouse_down",
+        "mouse_up",
+        "scroll",
+        "hscroll",
+        "point_and_type",
+    }
+)
+TEXT_TYPES = frozenset({"type", "point_and_type"})
+KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
+
+
+def editable_base(request: ApprovalRequest) -> dict[str, Any]:
+    """The dict an edit starts from: the normalised action, or the repaired raw call."""
+    proposal = request.proposal
+    if proposal.action is not None:
+        return action_to_dict(proposal.action)
+    try:
+        from console_app.api.normalize import normalize_action
+
+        return dict(normalize_action(proposal.raw))
+    except Exception:
+        return {k: v for k, v in proposal.raw.items() if v is not None}
+
+
+class ApprovalController(QObject):
+    pendingChanged = Signal(bool)
+    overlaysChanged = Signal()
+    decided = Signal(object)  # the Decision, after the future got it
+
+    def __init__(self, bar: ApprovalBar, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.bar = bar
+        self.request: ApprovalRequest | None = None
+        self.space: ImageSpace | None = None
+        self._future: asyncio.Future[Decision] | None = None
+        self.editing = False
+        self._draft: dict[str, Any] = {}
+        self._clicks: list[tuple[int, int]] = []
+        self._set_idle()
+        bar.approve_button.clicked.connect(self.approve)
+        bar.reject_button.clicked.connect(self.reject)
+        bar.skip_button.clicked.connect(self.skip)
+        bar.edit_button.clicked.connect(self._edit_button)
+        bar.feedback.returnPressed.connect(self.reject)
+        bar.text_edit.textEdited.connect(self._draft_changed)
+        bar.keys_edit.textEdited.connect(self._draft_changed)
+
+    # ------------------------------------------------------------------ the loop's callback
+
+    @property
+    def pending(self) -> bool:
+        return self._future is not None and not self._future.done()
+
+    async def ask(self, request: ApprovalRequest) -> Decision:
+        if self.pending:  # the loop asks again (e.g. safety checks were not all ticked)
+            assert self._future is not None
+            self._future.cancel()
+        self._future = asyncio.get_running_loop().create_future()
+        self._show(request)
+        try:
+            return await self._future
+        finally:
+            self._set_idle()
+
+    def _show(self, request: ApprovalRequest) -> None:
+        self.request = request
+        self.space = ImageSpace.of(request.screenshot)
+        proposal = request.proposal
+        self.bar.title.setText(f"Step {request.step_index + 1}: {proposal.summary()}")
+        notes = [n for n in (request.note, request.policy_reason) if n]
+        if request.held_input:
+            notes.append("Held down now: " + ", ".join(request.held_input))
+        self.bar.note.setText("\n".join(notes))
+        self.bar.note.setVisible(bool(notes))
+        boxes = self.bar.set_checks(
+            [(c.id, c.message or c.code or c.id) for c in proposal.pending_safety_checks]
+        )
+        for box in boxes:
+            box.toggled.connect(self._refresh)
+        self.bar.auto_approve.setChecked(False)
+        self.bar.auto_approve.setText(
+            f"Auto-approve “{proposal.kind}” for this run"
+            if proposal.executable
+            else "Auto-approve this action type for this run"
+        )
+        self.bar.feedback.clear()
+        self._leave_edit()
+        for widget in (
+            self.bar.reject_button,
+            self.bar.skip_button,
+            self.bar.edit_button,
+            self.bar.feedback,
+        ):
+            widget.setEnabled(True)
+        self.bar.auto_approve.setEnabled(proposal.executable)
+        self._refresh()
+        self.pendingChanged.emit(True)
+
+    def _set_idle(self) -> None:
+        self.request = None
+        self._future = None
+        self.editing = False
+        self._clicks = []
+        self.bar.title.setText("No action is waiting for approval.")
+        self.bar.note.setVisible(False)
+        self.bar.set_checks([])
+        self.bar.edit_box.setVisible(False)
+        self.bar.edit_button.setChecked(False)
+        for widget in (
+            self.bar.approve_button,
+            self.bar.reject_button,
+            self.bar.skip_button,
+            self.bar.edit_button,
+            self.bar.auto_approve,
+            self.bar.feedback,
+        ):
+            widget.setEnabled(False)
+        self.overlaysChanged.emit()
+        self.pendingChanged.emit(False)
+
+    # ------------------------------------------------------------------ gating
+
+    def acknowledged(self) -> tuple[str, ...]:
+        return tuple(
+            str(box.property("check_id")) for box in self.bar.check_boxes if box.isChecked()
+        )
+
+    def checks_ticked(self) -> bool:
+        return all(box.isChecked() for box in self.bar.check_boxes)
+
+    def can_approve(self) -> bool:
+        if not self.pending or self.request is None or not self.checks_ticked():
+            return False
+        return True if self.editing else self.request.proposal.executable
+
+    def _refresh(self, *_: Any) -> None:
+        self.bar.approve_button.setEnabled(self.can_approve())
+        self.bar.approve_button.setText("Run edited  ⏎" if self.editing else "Approve  ⏎")
+        self.overlaysChanged.emit()
+
+    # ------------------------------------------------------------------ decisions
+
+    def _decide(self, decision: Decision) -> None:
+        if self._future is not None and not self._future.done():
+            log.info("decision: %s", type(decision).__name__)
+            self._future.set_result(decision)
+            self.decided.emit(decision)
+
+    def approve(self) -> None:
+        if self.editing:
+            self.confirm_edit()
+            return
+        if not self.can_approve():
+            return
+        self._decide(
+            Approve(
+                acknowledged=self.acknowledged(), remember_type=self.bar.auto_approve.isChecked()
+            )
+        )
+
+    def reject(self) -> None:
+        if self.pending:
+            text = self.bar.feedback.text().strip()
+            self._decide(Reject(text or None))
+
+    def skip(self) -> None:
+        if self.pending:
+            self._decide(Skip())
+
+    def on_enter(self) -> None:
+        if not self.pending:
+            return
+        if self.bar.feedback.hasFocus() and not self.editing:
+            self.reject()
+        else:
+            self.approve()
+
+    def on_escape(self) -> None:
+        if not self.pending:
+            return
+        if self.editing:
+            self._leave_edit()
+            self._refresh()
+        else:
+            self.reject()
+
+    # ------------------------------------------------------------------ editing
+
+    def _edit_button(self) -> None:
+        self.toggle_edit()
+
+    def toggle_edit(self) -> None:
+        if not self.pending:
+            return
+        if self.editing:
+            self._leave_edit()
+        else:
+            self._enter_edit()
+        self._refresh()
+
+    def _enter_edit(self) -> None:
+        assert self.request is not None
+        self.editing = True
+        self._draft = editable_base(self.request)
+        self._clicks = []
+        kind = str(self._draft.get("type", self.request.proposal.kind))
+        hints = []
+        if kind in POINT_TYPES:
+            hints.append("Click on the screenshot to move the target.")
+        elif kind == "drag":
+            hints.append("Click the drag's start point on the screenshot, then its end point.")
+        text = keys = None
+        text_name = "Text"
+        if kind in TEXT_TYPES:
+            text = str(self._draft.get("text", ""))
+        elif kind == "navigate":
+            text, text_name = str(self._draft.get("url", "")), "URL"
+        if kind in KEY_TYPES:
+            raw_keys = self._draft.get("keys", [])
+            keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
+        if text is None and keys is None and not hints:
+            hints.append(f"A “{kind}” action has nothing to edit; approve, reject or skip it.")
+        hints.append("Enter runs the edited action; Esc leaves edit mode.")
+        self.bar.set_edit_fields(" ".join(hints), text, keys, text_name)
+        self.bar.edit_box.setVisible(True)
+        self.bar.edit_button.setChecked(True)
+        if text is not None:
+            self.bar.text_edit.setFocus()
+            self.bar.text_edit.selectAll()
+        elif keys is not None:
+            self.bar.keys_edit.setFocus()
+            self.bar.keys_edit.selectAll()
+
+    def _leave_edit(self) -> None:
+        self.editing = False
+        self._draft = {}
+        self._clicks = []
+        self.bar.edit_box.setVisible(False)
+        self.bar.edit_button.setChecked(False)
+
+    def image_clicked(self, ix: float, iy: float) -> None:
+        """A click on the screenshot (image pixels) while editing moves the target."""
+        if not self.editing or self.space is None:
+            return
+        kind = str(self._draft.get("type", ""))
+        point = self.space.to_model(ix, iy)
+        if kind == "drag":
+            self._clicks = [*self._clicks, point] if len(self._clicks) < 2 else [point]
+            if len(self._clicks) == 1:
+                self.bar.edit_hint.setText("Start set; now click the drag's end point.")
+            else:
+                (x1, y1), (x2, y2) = self._clicks
+                self._draft["path"] = [{"x": x1, "y": y1}, {"x": x2, "y": y2}]
+                self.bar.edit_hint.setText(
+                    "Drag moved. Enter runs it; click again to choose a new start."
+                )
+        elif kind in POINT_TYPES:
+            self._draft["x"], self._draft["y"] = point
+            self._clicks = [point]
+        else:
+            return
+        self.bar.edit_error.clear()
+        self._refresh()
+
+    def _draft_changed(self, *_: Any) -> None:
+        self.bar.edit_error.clear()
+        self._refresh()
+
+    def draft_data(self) -> dict[str, Any]:
+        """The edited action as a dict (not yet validated)."""
+        data = dict(self._draft)
+        kind = str(data.get("type", ""))
+        if kind in TEXT_TYPES:
+            data["text"] = self.bar.text_edit.text()
+        if kind == "navigate":
+            data["url"] = self.bar.text_edit.text()
+        if kind in KEY_TYPES:
+            data["keys"] = self.bar.keys_edit.text()
+        return data
+
+    def build_edit(self) -> Any:
+        """The validated edited action; raises `ActionValidationError` with a plain message."""
+        data = self.draft_data()
+        if str(data.get("type")) in KEY_TYPES:
+            try:
+                data["keys"] = keys_from_wire(data["keys"])
+            except ValueError as exc:
+                raise ActionValidationError(f"keys: {exc}", field="keys") from None
+        return build_action(data)
+
+    def confirm_edit(self) -> None:
+        if not self.editing or not self.pending:
+            return
+        if not self.checks_ticked():
+            self.bar.edit_error.setText("Tick every safety check first.")
+            return
+        try:
+            action = self.build_edit()
+        except ActionValidationError as exc:
+            self.bar.edit_error.setText(f"Not a valid action: {exc}")
+            return
+        self._decide(Edit(action, acknowledged=self.acknowledged()))
+
+    # ------------------------------------------------------------------ what to draw
+
+    def overlays(self) -> list[tuple[Overlay, Style]]:
+        if self.request is None or self.space is None:
+            return []
+        proposed = overlay_for(self.request.proposal, self.space)
+        if not self.editing:
+            return [(proposed, "proposed")]
+        try:
+            preview = overlay_for(self.build_edit(), self.space)
+        except ActionValidationError:
+            return [(proposed, "ghost")]
+        return [(proposed, "ghost"), (preview, "edited")]

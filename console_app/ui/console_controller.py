@@ -1,0 +1,329 @@
+"""The console's logic: start a run, route the loop's events to the views, pause / stop it.
+
+The loop is created per run by ``make_loop`` (the real one comes from the open session, tests
+pass a fake) and driven as an asyncio task on the qasync loop, so the GUI thread only ever
+handles short callbacks: capture, input and history writes run in the loop's worker threads,
+screenshots are decoded in the image pool.
+
+States the window goes through: idle → running (thinking / awaiting approval / executing /
+paused / waiting on an error) → idle with the result shown. Stop (button, Ctrl+Alt+Esc from
+anywhere, or the message bar's Stop) cancels the request in flight, releases held input, and
+the run ends as ``stopped`` in the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console_app.agent.decisions import ApprovalRequest, Decision
+from console_app.agent.events import (
+    LoopEvent,
+    LoopState,
+    ModelAnswered,
+    Problem,
+    RunFinished,
+    RunResult,
+    ScreenCaptured,
+    StateChanged,
+    StepRecorded,
+    TextDelta,
+)
+from console_app.core.redact import redact
+from console_app.ui.approval_controller import ApprovalController
+from console_app.ui.attention import Attention
+from console_app.ui.exclusion import exclusion_source
+from console_app.ui.main_window import MainWindow
+from console_app.ui.problems import Entry, ProblemController
+from console_app.ui.screen_controller import ScreenController
+
+log = logging.getLogger(__name__)
+
+_STATE_TEXT = {
+    LoopState.IDLE: "Idle",
+    LoopState.CAPTURING: "Capturing the screen…",
+    LoopState.THINKING: "Waiting for the model…",
+    LoopState.AWAITING_APPROVAL: "Waiting for your decision",
+    LoopState.EXECUTING: "Executing the action…",
+    LoopState.PAUSED: "Paused",
+    LoopState.WAITING_ON_ERROR: "Paused on an error — Retry or Stop",
+    LoopState.STOPPING: "Stopping…",
+    LoopState.FINISHED: "Finished",
+}
+_RESULT_HEADLINES = {
+    "succeeded": "Done",
+    "failed": "The run ended without success",
+    "stopped": "Run stopped",
+    "error": "The run stopped because of an error",
+    "interrupted": "The run was interrupted",
+}
+
+
+class LoopLike(Protocol):
+    """What the console needs from `agent.loop.AgentLoop` (the GUI tests pass a fake)."""
+
+    @property
+    def paused(self) -> bool: ...
+
+    async def run(self, task: str) -> RunResult: ...
+
+    def stop(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+
+MakeLoop = Callable[..., Awaitable[LoopLike]]
+"""``await make_loop(model=..., approve=..., on_event=..., on_problem=..., exclusion=...)``."""
+
+
+class ConsoleController(QObject):
+    runStarted = Signal()
+    runFinished = Signal(object)
+    stateChanged = Signal(object)
+
+    def __init__(
+        self, window: MainWindow, make_loop: MakeLoop, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.make_loop = make_loop
+        self.approval = ApprovalController(window.approval, self)
+        self.problems = ProblemController(window.message_bar, self)
+        self.screen = ScreenController(
+            window.screenshot, self.approval, window.timeline_model, self
+        )
+        self.attention = Attention(window)
+        self.exclusion = exclusion_source()
+        self.loop: LoopLike | None = None
+        self.task: asyncio.Task[RunResult | None] | None = None
+        self.state = LoopState.IDLE
+        self.result: RunResult | None = None
+        self.auto_types: set[str] = set()
+        self.normalized = False
+        self._busy_since: float | None = None
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(100)
+        self._busy_timer.timeout.connect(self._tick)
+        self._streamed = {"reasoning": False, "message": False}
+
+        w = window
+        w.start_button.clicked.connect(self.start)
+        w.start_shortcut.activated.connect(self.start)
+        w.run_controls.pause_button.clicked.connect(self.toggle_pause)
+        w.pause_shortcut.activated.connect(self.toggle_pause)
+        w.run_controls.stop_button.clicked.connect(self.stop)
+        w.stop_shortcut.activated.connect(self.emergency_stop)
+        w.approve_shortcut.activated.connect(self.approval.on_enter)
+        w.reject_shortcut.activated.connect(self.approval.on_escape)
+        w.edit_shortcut.activated.connect(self.approval.toggle_edit)
+        w.skip_shortcut.activated.connect(self.approval.skip)
+        w.timeline.stepActivated.connect(self.screen.review)
+        self.approval.pendingChanged.connect(w.set_approval_keys)
+        self.approval.decided.connect(self._decided)
+        w.set_approval_keys(False)
+        self._set_idle_ui()
+
+    # ------------------------------------------------------------------ run lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        task = self.window.task_box.toPlainText().strip()
+        if not task:
+            self.problems.show(Entry("warning", "Type a task first: what should the agent do?"))
+            self.window.task_box.setFocus()
+            return
+        self.task = asyncio.ensure_future(self._run(task))
+
+    async def _run(self, task: str) -> RunResult | None:
+        w = self.window
+        self.result = None
+        self.auto_types.clear()
+        self._streamed = {"reasoning": False, "message": False}
+        w.live.clear()
+        w.timeline_model.clear()
+        self.screen.clear()
+        self.problems.dismiss()
+        self._set_running_ui()
+        self.runStarted.emit()
+        model = w.model_combo.currentText().strip() or None
+        try:
+            loop = await self.make_loop(
+                model=model,
+                approve=self.approve,
+                on_event=self.on_event,
+                on_problem=self.problems.ask,
+                exclusion=self.exclusion,
+            )
+        except Exception as exc:
+            log.warning("could not prepare the run: %s", exc)
+            self.problems.show(
+                Entry("error", "The run could not start.", redact(f"{type(exc).__name__}: {exc}"))
+            )
+            self._set_idle_ui()
+            return None
+        self.loop = loop
+        try:
+            result = await loop.run(task)
+        except Exception as exc:  # the loop never raises; a fake or a bug might
+            log.exception("the run raised")
+            self.problems.show(Entry("error", "The run failed.", redact(str(exc))))
+            result = RunResult(getattr(loop, "run_id", None) or "", "error", str(exc))
+        finally:
+            self.loop = None
+            self._set_idle_ui()
+        self._show_result(result)
+        self.runFinished.emit(result)
+        return result
+
+    def toggle_pause(self) -> None:
+        loop = self.loop
+        if loop is None:
+            return
+        if loop.paused:
+            loop.resume()
+            self.window.run_controls.set_paused(False)
+            self._set_state_text(_STATE_TEXT.get(self.state, "Running"))
+        else:
+            loop.pause()
+            self.window.run_controls.set_paused(True)
+            self._set_state_text("Paused — will hold before the next model call or action")
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            log.info("stop requested by the supervisor")
+            self._set_state_text("Stopping…")
+            self.loop.stop()
+
+    def emergency_stop(self) -> None:
+        if self.loop is not None:
+            self.problems.show(Entry("warning", "Emergency stop: the run is being stopped."))
+        self.stop()
+
+    async def shutdown(self) -> None:
+        """Stop a run in progress and wait for it to end (held input is released)."""
+        self.stop()
+        if self.task is not None and not self.task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self.task), 15)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("the run did not stop within 15 s")
+        self.problems.close()
+        self.attention.close()
+
+    # ------------------------------------------------------------------ loop callbacks
+
+    async def approve(self, request: ApprovalRequest) -> Decision:
+        self.screen.show_request(request)
+        self.attention.request("An action waits for your approval", request.proposal.summary())
+        return await self.approval.ask(request)
+
+    def _decided(self, decision: Decision) -> None:
+        if getattr(decision, "remember_type", False) and self.approval.request is not None:
+            self.auto_types.add(self.approval.request.proposal.kind)
+            label = self.window.run_controls.auto_types
+            label.setText("Auto-approved this run: " + ", ".join(sorted(self.auto_types)))
+            label.setVisible(True)
+
+    def on_event(self, event: LoopEvent) -> None:
+        w = self.window
+        if isinstance(event, StateChanged):
+            self._on_state(event)
+        elif isinstance(event, ScreenCaptured):
+            self.screen.show_capture(event.screenshot)
+        elif isinstance(event, TextDelta):
+            if not self._streamed[event.kind]:
+                self._clear_box(event.kind)  # a new turn's stream starts afresh
+            self._streamed[event.kind] = True
+            w.live.append(event.kind, event.text)
+        elif isinstance(event, ModelAnswered):
+            if not self._streamed["reasoning"]:
+                self._clear_box("reasoning")
+                w.live.append("reasoning", event.reasoning)
+            if not self._streamed["message"]:
+                self._clear_box("message")
+                w.live.append("message", event.message)
+            self._streamed = {"reasoning": False, "message": False}
+        elif isinstance(event, StepRecorded):
+            w.timeline_model.upsert(event.step)
+        elif isinstance(event, Problem):
+            self.problems.show_problem(event)
+        elif isinstance(event, RunFinished):
+            self.result = event.result
+
+    def _clear_box(self, kind: str) -> None:
+        box = self.window.live.reasoning if kind == "reasoning" else self.window.live.message
+        box.clear()
+
+    def _on_state(self, event: StateChanged) -> None:
+        self.state = event.state
+        self.stateChanged.emit(event.state)
+        controls = self.window.run_controls
+        text = _STATE_TEXT.get(event.state, event.state.value)
+        if event.state == LoopState.WAITING_ON_ERROR and event.detail:
+            text = f"Paused on an error — {event.detail}"
+        self._set_state_text(text)
+        controls.set_paused(event.state == LoopState.PAUSED)
+        if event.state == LoopState.THINKING:
+            self._busy_since = event.since
+            self._busy_timer.start()
+            self._tick()
+        else:
+            self._busy_since = None
+            self._busy_timer.stop()
+            controls.set_busy(event.state in (LoopState.CAPTURING, LoopState.EXECUTING))
+
+    def _tick(self) -> None:
+        if self._busy_since is None:
+            return
+        seconds = time.monotonic() - self._busy_since
+        self.window.run_controls.set_busy(True, f"{seconds:.1f} s")
+
+    # ------------------------------------------------------------------ view states
+
+    def _set_state_text(self, text: str) -> None:
+        self.window.run_controls.state.setText(text)
+
+    def _set_running_ui(self) -> None:
+        w = self.window
+        w.task_box.setReadOnly(True)
+        w.start_button.setEnabled(False)
+        w.start_button.setText("Running…")
+        w.profile_combo.setEnabled(False)
+        w.model_combo.setEnabled(False)
+        w.run_controls.set_running(True)
+        w.run_controls.auto_types.setVisible(False)
+        self._set_state_text("Starting…")
+
+    def _set_idle_ui(self) -> None:
+        w = self.window
+        self._busy_since = None
+        self._busy_timer.stop()
+        w.task_box.setReadOnly(False)
+        w.start_button.setEnabled(True)
+        w.start_button.setText("Start")
+        w.profile_combo.setEnabled(True)
+        w.model_combo.setEnabled(True)
+        w.run_controls.set_running(False)
+        w.run_controls.set_busy(False)
+        self.state = LoopState.IDLE
+        self._set_state_text("Idle")
+
+    def _show_result(self, result: RunResult) -> None:
+        headline = _RESULT_HEADLINES.get(result.status, result.status)
+        if result.reason and result.status != "succeeded":
+            headline = f"{headline}: {result.reason}"
+        steps = f" ({result.steps} step{'s' * (result.steps != 1)})"
+        self.window.live.show_result(result.status, headline + steps, result.answer)
+        self._set_state_text(f"Finished: {result.status}")

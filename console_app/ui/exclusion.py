@@ -1,0 +1,66 @@
+"""The console's own windows, in physical screen pixels: masked in every capture, never a target.
+
+Why masking and not hiding: hiding the console during each capture flickers, steals focus and
+makes supervision impossible (the human would watch a blinking window). Instead the loop paints
+these rectangles black in the image *before* it is scaled, encoded and sent, so no pixel of the
+console reaches the model; the executor refuses any action whose target lands in them.
+
+Every visible top-level window of the application counts (the main window, dialogs, menus,
+tooltips). Qt reports geometry in device-independent pixels; X11 capture works in physical
+pixels, so each rectangle is scaled by its screen's device pixel ratio around the screen's
+origin and rounded *outwards* (a half-covered pixel is masked too).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication, QWidget
+
+Rect = tuple[int, int, int, int]
+
+
+def physical_rect(rect: QRect, origin_x: int, origin_y: int, ratio: float) -> Rect:
+    """Logical ``rect`` on a screen whose logical origin is ``origin`` → physical (x, y, w, h).
+
+    The screen's physical origin is taken as ``origin · ratio`` (true for a uniform scale
+    factor, the common X11 set-up)."""
+    left = origin_x * ratio + (rect.x() - origin_x) * ratio
+    top = origin_y * ratio + (rect.y() - origin_y) * ratio
+    right = left + rect.width() * ratio
+    bottom = top + rect.height() * ratio
+    x0, y0 = math.floor(left), math.floor(top)
+    return x0, y0, math.ceil(right) - x0, math.ceil(bottom) - y0
+
+
+def window_rects(windows: list[QWidget] | None = None, margin: int = 0) -> list[Rect]:
+    """Physical rectangles of every visible top-level window (or of ``windows``)."""
+    app = QApplication.instance()
+    if windows is None:
+        if not isinstance(app, QApplication):
+            return []
+        windows = [w for w in app.topLevelWidgets() if w.isVisible()]
+    rects: list[Rect] = []
+    for widget in windows:
+        if not widget.isVisible() or widget.isMinimized():
+            continue
+        frame = widget.frameGeometry()
+        if frame.isEmpty():
+            continue
+        screen = widget.screen()
+        if screen is not None:
+            origin = screen.geometry().topLeft()
+            ratio = screen.devicePixelRatio()
+        else:
+            origin, ratio = frame.topLeft() * 0, widget.devicePixelRatioF()
+        x, y, w, h = physical_rect(frame, origin.x(), origin.y(), ratio)
+        rects.append((x - margin, y - margin, w + 2 * margin, h + 2 * margin))
+    return rects
+
+
+def exclusion_source(margin: int = 0) -> Callable[[], list[Rect]]:
+    """The loop's ``exclusion`` callback: evaluated on the GUI thread before each capture and
+    each execution, so a moved or resized console is always where the mask is."""
+    return lambda: window_rects(margin=margin)

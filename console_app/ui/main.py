@@ -1,0 +1,147 @@
+"""Start the console window: QApplication + qasync loop, logging, window, session, shutdown.
+
+`run_console` is what ``console-app`` (no sub-command) calls. `build_console` assembles the
+window and its controllers without starting anything, so tests can drive the real UI with a
+fake loop or a real session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from console_app.core.records import MemoryRecorder, Recorder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = (1600, 1000)
+
+
+@dataclass
+class Console:
+    """The assembled console (what `build_console` returns)."""
+
+    window: Any  # MainWindow
+    controller: Any  # ConsoleController
+    profiles: Any  # ProfilesController | None
+    sessions: Any  # SessionManager | None
+    hotkey: Any  # GlobalHotkey | None
+
+    async def aclose(self) -> None:
+        """Stop a run, release the hotkey, close the session (stops a local engine)."""
+        await self.controller.shutdown()
+        if self.hotkey is not None:
+            self.hotkey.stop()
+        if self.sessions is not None:
+            await self.sessions.close()
+
+
+def open_recorder() -> Recorder:
+    """The history database; a memory recorder if it cannot be opened (the run still works,
+    and the message bar says the history is off)."""
+    try:
+        from console_app.history.store import HistoryStore
+
+        store: Recorder = HistoryStore()
+        return store
+    except Exception as exc:
+        from console_app.core import messages
+
+        messages.warning(
+            "The history database could not be opened; this session is not recorded.",
+            f"{type(exc).__name__}: {exc}",
+            source="history",
+        )
+        return MemoryRecorder()
+
+
+def build_console(
+    *,
+    make_loop: Any = None,
+    recorder: Recorder | None = None,
+    settings: Any = None,
+    profile: str | None = None,
+    opener: Any = None,
+    global_hotkey: bool = True,
+) -> Console:
+    """Assemble the window and controllers. With ``make_loop`` (tests) no session is used;
+    otherwise runs go through the session of the picked profile."""
+    from console_app.ui.console_controller import ConsoleController
+    from console_app.ui.engine_lifecycle import SessionManager, default_opener
+    from console_app.ui.hotkey import GlobalHotkey
+    from console_app.ui.main_window import MainWindow
+    from console_app.ui.problems import Entry
+    from console_app.ui.profiles_controller import ProfilesController, load_settings
+
+    window = MainWindow()
+    window.resize(*DEFAULT_SIZE)
+    notice: str | None = None
+    if settings is None:
+        settings, notice = load_settings()
+    sessions = SessionManager(recorder or MemoryRecorder(), opener or default_opener)
+    holder: dict[str, Any] = {}
+
+    async def session_loop(**kwargs: Any) -> Any:
+        return await holder["profiles"].make_loop(**kwargs)
+
+    controller = ConsoleController(window, make_loop or session_loop)
+    profiles = ProfilesController(window, sessions, controller.problems, settings)
+    holder["profiles"] = profiles
+    if profile:
+        profiles.select(profile)
+    if notice:
+        controller.problems.show(Entry("info", notice))
+    hotkey = None
+    if global_hotkey:
+        hotkey = GlobalHotkey(parent=window)
+        hotkey.start()
+        hotkey.triggered.connect(controller.emergency_stop)
+        window.run_controls.hotkey.setText(hotkey.status)
+    return Console(window, controller, profiles, sessions, hotkey)
+
+
+def run_console(profile: str | None = None) -> int:
+    """Run the window until it is closed; returns the process exit code."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from console_app.core.logs import setup_logging
+
+    log_file = setup_logging()
+    log.info("starting the console (log: %s)", log_file)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Operator Console")
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    console = build_console(recorder=open_recorder(), profile=profile)
+    window = console.window
+    closed = asyncio.Event()
+
+    async def close_sequence() -> None:
+        window.setEnabled(False)
+        window.engine_status.setText("Stopping…")
+        try:
+            await console.aclose()
+        finally:
+            window.allow_close = True
+            window.close()
+            closed.set()
+
+    window.closeRequested.connect(lambda: asyncio.ensure_future(close_sequence()))
+    window.show()
+    console.profiles.open_current()  # a local profile's engine starts now, in the background
+    code = 0
+    with loop:
+        try:
+            loop.run_until_complete(closed.wait())
+        except KeyboardInterrupt:
+            log.info("interrupted: stopping the run and the engine")
+            code = 130
+            loop.run_until_complete(console.aclose())
+    log.info("the console closed")
+    return code

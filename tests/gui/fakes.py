@@ -1,0 +1,358 @@
+"""A fake agent loop and fake screenshots for driving the console's views and controllers.
+
+`FakeLoop` has the public surface of `agent.loop.AgentLoop` that the console uses (run, stop,
+pause, resume, paused) and calls the same injected callbacks with the same event types, in the
+same order as the real loop: capture → think → (approve → record → execute → record)… → finish.
+Its waits are cancellable the way the real loop's are (stop cancels the awaited future), so the
+console's stop/pause paths are exercised for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+from console_app.agent.decisions import (
+    ApprovalRequest,
+    Approve,
+    Decision,
+    Edit,
+    Reject,
+    Skip,
+    Stop,
+)
+from console_app.agent.events import (
+    LoopState,
+    ModelAnswered,
+    Problem,
+    RunFinished,
+    RunResult,
+    ScreenCaptured,
+    StateChanged,
+    StepRecorded,
+    TextDelta,
+)
+from console_app.capture.mapping import ViewportMapping
+from console_app.capture.monitors import Monitor
+from console_app.core.actions import action_to_dict, build_action
+from console_app.core.proposal import ProposedAction, SafetyCheck
+from console_app.core.records import StepRecord, Timings
+
+MONITOR = Monitor(index=1, left=0, top=0, width=1920, height=1080, scale=1.0, is_primary=True)
+
+
+def desktop_image(
+    width: int = 1280, height: int = 720, title: str = "Orders — Example App"
+) -> QImage:
+    """A plausible application screen (title bar, form, buttons, a list) to draw overlays on."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(225, 230, 238))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(12, height // 40))
+    p.setFont(font)
+    p.fillRect(QRect(0, 0, width, height // 24), QColor(40, 44, 52))
+    p.setPen(QColor(230, 230, 230))
+    p.drawText(
+        QRect(12, 0, width, height // 24),
+        Qt.AlignmentFlag.AlignVCenter,
+        "Activities   Files   Terminal",
+    )
+    win = QRect(width // 12, height // 9, width * 10 // 12, height * 7 // 9)
+    p.fillRect(win, QColor(255, 255, 255))
+    p.fillRect(QRect(win.x(), win.y(), win.width(), 34), QColor(60, 90, 160))
+    p.setPen(QColor(255, 255, 255))
+    p.drawText(QRect(win.x() + 12, win.y(), win.width(), 34), Qt.AlignmentFlag.AlignVCenter, title)
+    p.setPen(QColor(30, 30, 30))
+    fields = ["Customer", "Email", "Quantity"]
+    for i, name in enumerate(fields):
+        y = win.y() + 70 + i * 56
+        p.drawText(QRect(win.x() + 30, y, 150, 32), Qt.AlignmentFlag.AlignVCenter, name)
+        p.setPen(QColor(150, 150, 150))
+        p.drawRect(QRect(win.x() + 180, y, 340, 32))
+        p.setPen(QColor(30, 30, 30))
+    for i, (label, color) in enumerate(
+        (("Save", QColor(40, 140, 70)), ("Cancel", QColor(160, 160, 160)))
+    ):
+        r = QRect(win.x() + 180 + i * 140, win.y() + 260, 120, 38)
+        p.fillRect(r, color)
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+    p.setPen(QColor(30, 30, 30))
+    list_rect = QRect(win.x() + 600, win.y() + 70, win.width() - 640, win.height() - 110)
+    p.drawRect(list_rect)
+    for i in range(12):
+        p.drawText(
+            QRect(list_rect.x() + 10, list_rect.y() + 8 + i * 30, list_rect.width(), 28),
+            Qt.AlignmentFlag.AlignVCenter,
+            f"Order #{1040 + i}   {['open', 'shipped', 'paid'][i % 3]}",
+        )
+    p.end()
+    return image
+
+
+def encode(image: QImage, fmt: str = "JPEG") -> bytes:
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, fmt, 85)
+    return bytes(array.data())
+
+
+@dataclass
+class FakeShot:
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    mapping: ViewportMapping
+    grab_ms: float = 1.2
+    scale_ms: float = 9.5
+    encode_ms: float = 3.1
+
+    @property
+    def data_url(self) -> str:
+        import base64
+
+        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode()
+
+
+def make_shot(
+    width: int = 1280, height: int = 720, normalized: bool = False, **kw: Any
+) -> FakeShot:
+    mapping = ViewportMapping(
+        viewport_width=width,
+        viewport_height=height,
+        monitor=MONITOR,
+        coordinates="normalized" if normalized else "pixels",
+    )
+    return FakeShot(
+        encode(desktop_image(width, height, **kw)), "image/jpeg", width, height, mapping
+    )
+
+
+def proposal(
+    action: dict[str, Any] | None = None, *, checks: tuple[str, ...] = (), **kw: Any
+) -> ProposedAction:
+    safety = tuple(
+        SafetyCheck(
+            id=c,
+            code="sensitive",
+            message=f"Check {c}: {kw.pop('check_text', 'confirm this is intended')}",
+        )
+        for c in checks
+    )
+    if action is None:
+        return ProposedAction(
+            call_id="call_x",
+            error=kw.pop("error", "unknown action type 'teleport'"),
+            raw_type=kw.pop("raw_type", "teleport"),
+            raw=kw.pop("raw", {"type": "teleport"}),
+            pending_safety_checks=safety,
+        )
+    return ProposedAction(
+        call_id=kw.pop("call_id", "call_1"),
+        action=build_action(action),
+        raw=action,
+        pending_safety_checks=safety,
+    )
+
+
+@dataclass
+class Turn:
+    """One scripted model turn: one or more proposals (or a problem to raise first)."""
+
+    proposals: list[ProposedAction] = field(default_factory=list)
+    reasoning: str = "Looking at the screen to find the next control."
+    message: str = ""
+    problem: Problem | None = None
+    think_seconds: float = 0.0
+    stream: bool = False
+
+
+class FakeLoop:
+    def __init__(
+        self,
+        turns: list[Turn],
+        *,
+        approve: Any,
+        on_event: Any,
+        on_problem: Any,
+        exclusion: Any,
+        shot: FakeShot | None = None,
+        final: RunResult | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.turns = list(turns)
+        self.approve = approve
+        self.on_event = on_event
+        self.on_problem = on_problem
+        self.exclusion = exclusion
+        self.shot = shot or make_shot()
+        self.final = final
+        self.model = model
+        self.run_id = "run_fake"
+        self.decisions: list[Decision] = []
+        self.executed: list[dict[str, Any]] = []
+        self.problem_choices: list[str] = []
+        self.exclusions: list[list[tuple[int, int, int, int]]] = []
+        self._stop = False
+        self._resume = asyncio.Event()
+        self._resume.set()
+        self._waiting: asyncio.Future[Any] | None = None
+        self.state = LoopState.IDLE
+
+    # -- control (same semantics as AgentLoop) --------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._resume.set()
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.cancel()
+
+    def pause(self) -> None:
+        if self._resume.is_set() and not self._stop:
+            self._resume.clear()
+            self._state(LoopState.PAUSED, "paused by the supervisor")
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    # -- run -------------------------------------------------------------------------------
+    def _state(self, state: LoopState, detail: str = "") -> None:
+        self.state = state
+        self.on_event(StateChanged(state, detail))
+
+    async def _wait(self, awaitable: Any) -> Any:
+        if self._stop:
+            raise _Stopped
+        future = asyncio.ensure_future(awaitable)
+        self._waiting = future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._stop:
+                raise _Stopped from None
+            raise
+        finally:
+            self._waiting = None
+
+    async def _paused_gate(self) -> None:
+        if not self._resume.is_set():
+            self._state(LoopState.PAUSED, "paused by the supervisor")
+            await self._wait(self._resume.wait())
+        if self._stop:
+            raise _Stopped
+
+    async def run(self, task: str) -> RunResult:
+        index = 0
+        try:
+            for turn in self.turns:
+                self._state(LoopState.CAPTURING, "capturing the screen")
+                self.exclusions.append(list(self.exclusion()))
+                self.on_event(ScreenCaptured(self.shot))
+                await self._paused_gate()
+                self._state(LoopState.THINKING, "waiting for the model")
+                if turn.problem is not None:
+                    while True:
+                        self.on_event(turn.problem)
+                        self._state(LoopState.WAITING_ON_ERROR, turn.problem.text)
+                        choice = await self._wait(self.on_problem(turn.problem))
+                        self.problem_choices.append(choice)
+                        if choice != "retry":
+                            raise _Stopped
+                        break
+                if turn.stream:
+                    for word in turn.reasoning.split(" "):
+                        self.on_event(TextDelta("reasoning", word + " "))
+                if turn.think_seconds:
+                    await self._wait(asyncio.sleep(turn.think_seconds))
+                self.on_event(
+                    ModelAnswered(
+                        "resp_1",
+                        "completed",
+                        turn.reasoning,
+                        turn.message,
+                        tuple(turn.proposals),
+                        812.0,
+                        153_000,
+                        1520,
+                        64,
+                    )
+                )
+                for prop in turn.proposals:
+                    await self._step(index, prop, turn)
+                    index += 1
+        except _Stopped:
+            result = RunResult(self.run_id, "stopped", "stopped by the supervisor", None, index)
+        else:
+            result = self.final or RunResult(
+                self.run_id, "succeeded", "the model answered", "All done.", index
+            )
+        self._state(LoopState.FINISHED, result.status)
+        self.on_event(RunFinished(result))
+        return result
+
+    async def _step(self, index: int, prop: ProposedAction, turn: Turn) -> None:
+        step = StepRecord(
+            run_id=self.run_id,
+            index=index,
+            call_id=prop.call_id,
+            action_type=prop.kind,
+            action=action_to_dict(prop.action) if prop.action else None,
+            action_error=prop.error,
+            summary=prop.summary(),
+            reasoning=turn.reasoning,
+            screenshot=self.shot.data,
+            screenshot_mime="image/jpeg",
+            viewport=(self.shot.width, self.shot.height),
+            timings=Timings(capture_ms=1.2, encode_ms=3.1, model_ms=812.0),
+            upload_bytes=153_000,
+            input_tokens=1520,
+            output_tokens=64,
+        )
+        request = ApprovalRequest(self.run_id, index, prop, self.shot, turn.reasoning, turn.message)
+        self._state(LoopState.AWAITING_APPROVAL, prop.summary())
+        decision = await self._wait(self.approve(request))
+        self.decisions.append(decision)
+        run: dict[str, Any] | None = None
+        name = "approved"
+        if isinstance(decision, Stop):
+            self.on_event(StepRecorded(step.model_copy(update={"decision": "stopped"})))
+            raise _Stopped
+        if isinstance(decision, Approve) and prop.action is not None:
+            run = action_to_dict(prop.action)
+        elif isinstance(decision, Edit):
+            run, name = action_to_dict(decision.action), "edited"
+        elif isinstance(decision, Reject):
+            name = "rejected"
+        elif isinstance(decision, Skip):
+            name = "skipped"
+        else:
+            name = "invalid"
+        update: dict[str, Any] = {"decision": name}
+        if isinstance(decision, Edit):
+            update["edited_action"] = run
+        if isinstance(decision, Reject):
+            update["feedback"] = decision.feedback
+        if run is not None:
+            await self._paused_gate()
+            self._state(LoopState.EXECUTING, "executing")
+            self.exclusions.append(list(self.exclusion()))
+            self.executed.append(run)
+            update.update(
+                execution="done", timings=step.timings.model_copy(update={"execute_ms": 41.0})
+            )
+        self.on_event(StepRecorded(step.model_copy(update=update)))
+
+
+class _Stopped(Exception):
+    pass
