@@ -79,7 +79,7 @@ class GlobalHotkey(QObject):
         if not os.environ.get("DISPLAY"):
             return "no DISPLAY"
         try:
-            import Xlib.display  # type: ignore[import-untyped]  # noqa: F401
+            import Xlib.display  # noqa: F401
         except ImportError:
             return "python-xlib is not installed"
         return None

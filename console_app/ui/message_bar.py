@@ -58,7 +58,6 @@ class MessageBar(QFrame):
         self.detail = QPlainTextEdit()
         self.detail.setObjectName("messageDetail")
         self.detail.setReadOnly(True)
-        self.detail.setMaximumHeight(110)
         self.detail.setVisible(False)
 
         row = QHBoxLayout()
@@ -98,6 +97,11 @@ class MessageBar(QFrame):
         self.text.setText(text)
         self.count.setText(f"+{more} more" if more else "")
         self.detail.setPlainText(detail)
+        lines = max(1, min(detail.count("\n") + 1, 6))
+        margins = 2 * (self.detail.frameWidth() + self.detail.document().documentMargin())
+        self.detail.setFixedHeight(
+            round(self.detail.fontMetrics().lineSpacing() * lines + margins + 14)
+        )
         self.details_button.setVisible(bool(detail))
         if not detail:
             self.details_button.setChecked(False)

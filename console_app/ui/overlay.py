@@ -234,9 +234,10 @@ def scroll_arrow(space: ImageSpace, action: Scroll | HScroll) -> ScrollArrow:
 def _shapes(action: Action, space: ImageSpace) -> list[Shape]:
     match action:
         case Click():
-            return [_point(space, action.x, action.y, action.button)]
+            label = "click" if action.button == "left" else f"{action.button} click"
+            return [_point(space, action.x, action.y, label)]
         case RightClick():
-            return [_point(space, action.x, action.y, "right")]
+            return [_point(space, action.x, action.y, "right click")]
         case DoubleClick() | TripleClick():
             target = _point(space, action.x, action.y, action.type.replace("_", " "))
             count = 2 if isinstance(action, DoubleClick) else 3

@@ -189,8 +189,8 @@ class OverlayPainter:
 
     def _bubble(self, shape: TextBubble, color: QColor) -> None:
         metrics = QFontMetricsF(self.p.font())
-        text = shape.text.replace("\n", " ⏎ ")
-        width = min(metrics.horizontalAdvance(text) + 24, self.bounds.width() * 0.7)
+        text = "“" + shape.text.replace("\n", " ⏎ ") + "”"
+        width = min(metrics.horizontalAdvance(text) + 24, self.bounds.width() * 0.8)
         height = metrics.height() + 14
         if shape.anchor is None:
             rect = QRectF(
@@ -207,13 +207,16 @@ class OverlayPainter:
         self.p.setBrush(QBrush(QColor(255, 255, 240, 240)))
         self.p.drawRoundedRect(rect, 8, 8)
         self.p.setPen(QColor(10, 10, 10))
-        shown = metrics.elidedText(f"“{text}”", Qt.TextElideMode.ElideMiddle, rect.width() - 20)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width() - 20)
         self.p.drawText(rect.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter, shown)
         if shape.anchor is None:
             self._label("type into the focused field", rect.topLeft() + QPointF(0, -30))
 
     def _chips(self, shape: KeyChips) -> None:
-        metrics = QFontMetricsF(self.p.font())
+        font = QFont(self.font)
+        font.setPointSizeF(self.font.pointSizeF() * 1.3)
+        self.p.setFont(font)
+        metrics = QFontMetricsF(font)
         verb = {"press": "press", "hold": "hold down", "release": "release"}[shape.verb]
         widths = [metrics.horizontalAdvance(k) + 26 for k in shape.keys]
         verb_width = metrics.horizontalAdvance(verb) + 12
@@ -238,6 +241,7 @@ class OverlayPainter:
             self.p.setPen(QColor(10, 10, 10))
             self.p.drawText(chip, Qt.AlignmentFlag.AlignCenter, key)
             x += width + 10
+        self.p.setFont(self.font)
 
     def _banner(self, shape: Banner) -> None:
         metrics = QFontMetricsF(self.p.font())

@@ -34,6 +34,7 @@ class RunControls(QWidget):
         self.state = QLabel("Idle")
         self.state.setObjectName("runState")
         self.state.setStyleSheet("font-weight:600;")
+        self.state.setWordWrap(True)  # long error texts must not widen the column
         self.busy = QProgressBar()
         self.busy.setObjectName("busyIndicator")
         self.busy.setRange(0, 0)  # indeterminate

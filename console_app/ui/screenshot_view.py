@@ -199,7 +199,7 @@ class ScreenshotView(QWidget):
         self.zoom_out_button = _tool_button("−")
         self.zoom_in_button = _tool_button("+")
         self.actual_button = _tool_button("100%")
-        self.zoom_label = QLabel("fit")
+        self.zoom_label = QLabel("")
         for button, tip in (
             (self.fit_button, "Fit the screenshot to the window"),
             (self.zoom_out_button, "Zoom out (Ctrl+-)"),
@@ -236,7 +236,7 @@ class ScreenshotView(QWidget):
         self.scroll_area.setWidgetResizable(zoom is None)
         self.canvas.set_zoom(zoom)
         self.fit_button.setChecked(zoom is None)
-        self.zoom_label.setText("fit" if zoom is None else f"{zoom:.0%}")
+        self.zoom_label.setText("" if zoom is None else f"{zoom:.0%}")
 
     def step_zoom(self, direction: int) -> None:
         current = self.canvas.zoom

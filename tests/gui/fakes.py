@@ -136,14 +136,18 @@ def make_shot(
     )
 
 
+CHECK_MESSAGES = {
+    "sc_irreversible": "This action submits a payment and cannot be undone.",
+    "sc_payment": "The page asks for card details: make sure the amount (€1,240.00) is right.",
+}
+
+
 def proposal(
     action: dict[str, Any] | None = None, *, checks: tuple[str, ...] = (), **kw: Any
 ) -> ProposedAction:
     safety = tuple(
         SafetyCheck(
-            id=c,
-            code="sensitive",
-            message=f"Check {c}: {kw.pop('check_text', 'confirm this is intended')}",
+            id=c, code="sensitive", message=CHECK_MESSAGES.get(c, f"Confirm {c} is intended.")
         )
         for c in checks
     )

@@ -34,11 +34,11 @@ def shapes(action: dict, space: ImageSpace = PIX) -> tuple:
 
 def test_click_is_a_crosshair_at_the_centre_of_the_model_pixel_with_the_button() -> None:
     (cross,) = shapes({"type": "click", "x": 100, "y": 200})
-    assert cross == Crosshair(100.5, 200.5, "left")
+    assert cross == Crosshair(100.5, 200.5, "click")
     (right,) = shapes({"type": "click", "x": 5, "y": 6, "button": "right"})
-    assert (right.x, right.y, right.label) == (5.5, 6.5, "right")
+    assert (right.x, right.y, right.label) == (5.5, 6.5, "right click")
     (rc,) = shapes({"type": "right_click", "x": 7, "y": 8})
-    assert rc.label == "right"
+    assert rc.label == "right click"
 
 
 def test_normalized_coordinates_are_thousandths_of_the_image() -> None:
