@@ -38,6 +38,7 @@ from console_app.core.redact import redact
 from console_app.ui.approval_controller import ApprovalController
 from console_app.ui.attention import Attention
 from console_app.ui.exclusion import exclusion_source
+from console_app.ui.focus_guard import FocusGuard
 from console_app.ui.main_window import MainWindow
 from console_app.ui.problems import Entry, ProblemController
 from console_app.ui.screen_controller import ScreenController
@@ -101,6 +102,7 @@ class ConsoleController(QObject):
         )
         self.attention = Attention(window)
         self.exclusion = exclusion_source()
+        self.focus_guard = FocusGuard()
         self.loop: LoopLike | None = None
         self.task: asyncio.Task[RunResult | None] | None = None
         self.state = LoopState.IDLE
@@ -221,6 +223,7 @@ class ConsoleController(QObject):
                 log.warning("the run did not stop within 15 s")
         self.problems.close()
         self.attention.close()
+        self.focus_guard.close()
 
     # ------------------------------------------------------------------ loop callbacks
 
@@ -268,6 +271,12 @@ class ConsoleController(QObject):
 
     def _on_state(self, event: StateChanged) -> None:
         self.state = event.state
+        if event.state in (LoopState.CAPTURING, LoopState.AWAITING_APPROVAL):
+            self.focus_guard.note()  # where the agent's keys belong (not the console)
+        elif event.state == LoopState.EXECUTING:
+            warning = self.focus_guard.before_action()
+            if warning:
+                self.problems.show(Entry("warning", warning))
         self.stateChanged.emit(event.state)
         controls = self.window.run_controls
         text = _STATE_TEXT.get(event.state, event.state.value)

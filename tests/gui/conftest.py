@@ -26,7 +26,9 @@ from tests.gui.fakes import FakeLoop, FakeShot, Turn, make_shot
 def aloop(qapp: Any) -> Any:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    return loop
+    yield loop
+    loop.close()  # joins the executor's worker threads before Qt is torn down
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture
