@@ -63,6 +63,10 @@ class RunInfo(BaseModel):
     backend: str  # the base URL (never with credentials)
     model: str | None = None
     started_at: datetime = Field(default_factory=now)
+    # How the run's action coordinates are meant (the profile's coordinate space), so a report
+    # or the history view can draw overlays long after the profile changed.
+    coordinates: Literal["pixels", "normalized"] = "pixels"
+    profile_kind: str | None = None  # "local" / "lightcone" / "openai", for "profiles used"
 
 
 class StepRecord(BaseModel):

@@ -116,3 +116,69 @@ def default_profiles() -> list[Profile]:
         Profile(name=LOCAL_PROFILE, kind="local"),
         Profile(name="lightcone", kind="lightcone"),
     ]
+
+
+SETTINGS_SCHEMA_VERSION = 1
+"""Version of the settings file layout; `core.settings_store` migrates older files up to it."""
+
+
+class Settings(BaseModel):
+    """Everything the settings file holds: the profiles and which one is active.
+
+    There is deliberately no place for an API key anywhere in this tree (``extra="forbid"`` all
+    the way down); keys are in the keyring, see ``core/secrets.py``.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    schema_version: int = SETTINGS_SCHEMA_VERSION
+    active_profile: str = LOCAL_PROFILE
+    profiles: list[Profile] = Field(default_factory=default_profiles, min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        seen: set[str] = set()
+        for profile in self.profiles:
+            folded = profile.name.casefold()
+            if folded in seen:
+                raise ValueError(f"two profiles are named {profile.name!r}; names must be unique")
+            seen.add(folded)
+        if self.active_profile not in {p.name for p in self.profiles}:
+            raise ValueError(
+                f"the active profile {self.active_profile!r} is not one of the profiles"
+            )
+        return self
+
+    def profile(self, name: str) -> Profile:
+        for profile in self.profiles:
+            if profile.name == name:
+                return profile
+        known = ", ".join(p.name for p in self.profiles)
+        raise KeyError(f"no profile named {name!r} (profiles: {known})")
+
+    def has_profile(self, name: str) -> bool:
+        return any(p.name == name for p in self.profiles)
+
+    def active(self) -> Profile:
+        return self.profile(self.active_profile)
+
+    def with_profile(self, profile: Profile) -> Settings:
+        """A copy with ``profile`` added, or replacing the profile of the same name."""
+        profiles = [p for p in self.profiles if p.name != profile.name]
+        index = next((i for i, p in enumerate(self.profiles) if p.name == profile.name), None)
+        profiles.insert(len(profiles) if index is None else index, profile)
+        return Settings(
+            schema_version=self.schema_version,
+            active_profile=self.active_profile,
+            profiles=profiles,
+        )
+
+    def without_profile(self, name: str) -> Settings:
+        """A copy without ``name``; the active profile falls back to the first one left."""
+        profiles = [p for p in self.profiles if p.name != name]
+        if not profiles:
+            raise ValueError("the last profile cannot be removed")
+        active = self.active_profile if self.active_profile != name else profiles[0].name
+        return Settings(
+            schema_version=self.schema_version, active_profile=active, profiles=profiles
+        )

@@ -1,0 +1,423 @@
+"""The history store: a SQLite (WAL) ledger of runs, steps and responses, plus screenshot files.
+
+It implements `core.records.Recorder` for the agent loop (which calls it from a worker thread)
+and offers the read queries the history view (GUI thread), the CLI and the report use.
+
+Guarantees:
+
+* **Committed before it runs.** Every `record_step` is its own committed transaction
+  (``synchronous=FULL``), and its screenshot file is written and fsynced before the row that
+  names it. When the loop records a step as approved and then executes it, a crash at any
+  moment leaves the step in the database.
+* **Crashes are visible.** A run found ``running`` whose owner is gone (see ``liveness.py``) is
+  marked ``interrupted`` when a store opens — never a run another live process is recording.
+* **Readers never wait for the writer.** WAL mode, one connection per thread, and a busy timeout:
+  the view can page through history while the loop commits steps.
+* **No secrets.** Every text and JSON value passes through `scrub` / `scrub_obj` on the way in
+  (``scrub.py``): registered keys and bearer values become ``[REDACTED]``, auth-looking keys
+  (``Authorization``, ``api_key``…) are dropped from JSON; backend URLs lose ``user:pw@``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from console_app.core.paths import data_dir
+from console_app.core.records import ResponseRecord, RunInfo, RunStatus, StepRecord
+from console_app.core.redact import redact
+from console_app.history import queries
+from console_app.history.files import ScreenshotFiles
+from console_app.history.liveness import OwnerLock, owner_alive
+from console_app.history.migrations import check_version, migrate
+from console_app.history.models import (
+    HistoryError,
+    ResponseFilter,
+    ResponseSortKey,
+    RunFilter,
+    RunSortKey,
+    RunSummary,
+    StoredStep,
+    db_now,
+    normalize_created_at,
+    to_db_time,
+)
+from console_app.history.scrub import scrub, scrub_obj
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT_S = 10.0
+INTERRUPTED_RESULT = "interrupted: the console stopped before the run ended (crash or kill)"
+
+_STEP_COLUMNS = (
+    "run_id", "idx", "response_id", "call_id", "action_type", "action_json", "raw_action_json",
+    "action_error", "edited_action_json", "summary", "reasoning", "message", "decision",
+    "feedback", "safety_json", "execution", "execution_detail", "screenshot_sha256",
+    "screenshot_mime", "viewport_w", "viewport_h", "timings_json", "upload_bytes",
+    "input_tokens", "output_tokens", "created_at",
+)  # fmt: skip
+_KEEP_OLD = {"screenshot_sha256", "screenshot_mime"}  # a re-record without an image keeps it
+# Column names are the constants above, never input.
+_UPSERT_STEP = (
+    f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _STEP_COLUMNS)}) "
+    "ON CONFLICT(run_id, idx) DO UPDATE SET "
+    + ", ".join(
+        f"{c} = coalesce(excluded.{c}, steps.{c})" if c in _KEEP_OLD else f"{c} = excluded.{c}"
+        for c in _STEP_COLUMNS[2:]
+    )
+)
+_UPDATE_TOTALS = """UPDATE runs SET
+    step_count = (SELECT count(*) FROM steps WHERE run_id = :run),
+    upload_bytes = (SELECT coalesce(sum(upload_bytes), 0) FROM steps WHERE run_id = :run),
+    input_tokens = (SELECT coalesce(sum(input_tokens), 0) FROM steps WHERE run_id = :run),
+    output_tokens = (SELECT coalesce(sum(output_tokens), 0) FROM steps WHERE run_id = :run)
+    WHERE run_id = :run"""
+_UPSERT_RESPONSE = f"""INSERT INTO responses ({queries.RESPONSE_COLUMNS})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(response_id) DO UPDATE SET
+        backend = excluded.backend, profile = excluded.profile,
+        status = coalesce(excluded.status, responses.status),
+        model = coalesce(excluded.model, responses.model),
+        created_at = coalesce(excluded.created_at, responses.created_at),
+        run_id = coalesce(excluded.run_id, responses.run_id),
+        last_seen = max(excluded.last_seen, responses.last_seen)"""  # noqa: S608
+_SELECT_RUN = f"SELECT {queries.RUN_COLUMNS} FROM runs WHERE run_id = ?"  # noqa: S608
+_SELECT_STEPS = f"SELECT {', '.join(_STEP_COLUMNS)} FROM steps WHERE run_id = ? ORDER BY idx"  # noqa: S608
+_SELECT_RESPONSE = f"SELECT {queries.RESPONSE_COLUMNS} FROM responses WHERE response_id = ?"  # noqa: S608
+_UPSERT_PROFILE = """INSERT INTO profiles (name, backend, model, kind, first_used, last_used)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(name) DO UPDATE SET
+        backend = coalesce(excluded.backend, profiles.backend),
+        model = coalesce(excluded.model, profiles.model),
+        kind = coalesce(excluded.kind, profiles.kind),
+        last_used = max(excluded.last_used, profiles.last_used)"""
+
+
+def default_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+def clean_backend(url: str) -> str:
+    """A backend URL safe to store: no ``user:password@``, secrets in the query redacted."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return redact(url)
+    if parts.username or parts.password:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        parts = parts._replace(netloc=netloc)
+    return redact(urllib.parse.urlunsplit(parts))
+
+
+class HistoryStore:
+    """``HistoryStore()`` opens (creating or migrating) ``data_dir()/history.sqlite3``."""
+
+    def __init__(self, path: Path | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S):
+        self.path = path or default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.files = ScreenshotFiles(self.path.parent / "screenshots")
+        self._owners = self.path.parent / f"{self.path.name}.owners"
+        self._busy_timeout_s = busy_timeout_s
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()  # guards _connections and _owner
+        self._write_lock = threading.Lock()  # one writer per process at a time
+        self._owner: OwnerLock | None = None
+        self._closed = False
+        conn = self._conn()
+        try:
+            check_version(conn)  # before anything writes to a file a newer version owns
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+            migrate(conn)
+        except BaseException:
+            self.close()
+            raise
+        self.interrupted_at_open = self.mark_interrupted_runs()
+        if self.interrupted_at_open:
+            log.warning("marked %d unfinished run(s) interrupted", len(self.interrupted_at_open))
+
+    # ------------------------------------------------------------------ connections
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise HistoryError("the history store is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,  # closed from close() on another thread
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_s * 1000)}")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection and release the owner lock (unfinished runs will be found
+        ``interrupted`` by the next store that opens)."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+            owner, self._owner = self._owner, None
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        if owner is not None:
+            owner.release()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ Recorder
+
+    def begin_run(self, run: RunInfo) -> None:
+        with self._lock:
+            if self._owner is None:
+                self._owner = OwnerLock(self._owners)
+            token = self._owner.token
+        started = to_db_time(run.started_at)
+        backend = clean_backend(run.backend)
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO runs (run_id, task, profile, backend, model, status, started_at, "
+                    "owner, coordinates) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                    (run.run_id, scrub(run.task), run.profile, backend, run.model, started,
+                     token, run.coordinates),
+                )  # fmt: skip
+                conn.execute(
+                    _UPSERT_PROFILE,
+                    (run.profile, backend, run.model, run.profile_kind, started, started),
+                )
+        except sqlite3.IntegrityError:
+            raise HistoryError(f"a run with id {run.run_id!r} was recorded already") from None
+
+    def record_step(self, step: StepRecord) -> None:
+        """Insert or replace step (``run_id``, ``index``) and commit before returning."""
+        try:
+            with self._write() as conn:
+                sha = None
+                if step.screenshot:
+                    sha = self.files.put(step.screenshot, step.screenshot_mime)
+                conn.execute(_UPSERT_STEP, _step_row(step, sha))
+                conn.execute(_UPDATE_TOTALS, {"run": step.run_id})
+        except sqlite3.IntegrityError as exc:
+            raise HistoryError(
+                f"step {step.index} names run {step.run_id!r}, which was never begun ({exc})"
+            ) from None
+
+    def record_response(self, response: ResponseRecord) -> None:
+        self.record_responses([response])
+
+    def record_responses(self, responses: Iterable[ResponseRecord]) -> None:
+        """Upsert ledger entries in one transaction (the loop sends one; imports send many)."""
+        with self._write() as conn:
+            for r in responses:
+                seen = to_db_time(r.last_seen)
+                backend = clean_backend(r.backend)
+                conn.execute(
+                    _UPSERT_RESPONSE,
+                    (r.response_id, backend, r.profile, r.status, r.model,
+                     normalize_created_at(r.created_at), r.run_id, seen),
+                )  # fmt: skip
+                conn.execute(_UPSERT_PROFILE, (r.profile, backend, r.model, None, seen, seen))
+
+    def end_run(self, run_id: str, status: RunStatus, result: str | None = None) -> None:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET status = ?, result = ?, ended_at = ?, owner = NULL "
+                "WHERE run_id = ?",
+                (status, scrub(result) if result is not None else None, db_now(), run_id),
+            )
+            if cursor.rowcount == 0:
+                raise HistoryError(f"no run {run_id!r} to end")
+
+    # ------------------------------------------------------------------ crash recovery
+
+    def mark_interrupted_runs(self) -> list[str]:
+        """Mark ``running`` runs whose owner process is gone as ``interrupted``; their ids."""
+        rows = self._conn().execute("SELECT run_id, owner FROM runs WHERE status = 'running'")
+        dead = [
+            row["run_id"]
+            for row in rows.fetchall()
+            if not self._is_mine(row["owner"]) and not owner_alive(self._owners, row["owner"])
+        ]
+        if not dead:
+            return []
+        with self._write() as conn:
+            for run_id in dead:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', owner = NULL, "
+                    "result = coalesce(result, ?), ended_at = coalesce("
+                    "(SELECT max(created_at) FROM steps WHERE run_id = runs.run_id), started_at) "
+                    "WHERE run_id = ? AND status = 'running'",
+                    (INTERRUPTED_RESULT, run_id),
+                )
+        return dead
+
+    def _is_mine(self, owner: str | None) -> bool:
+        return owner is not None and self._owner is not None and owner == self._owner.token
+
+    # ------------------------------------------------------------------ queries
+
+    def list_runs(
+        self,
+        filter: RunFilter | None = None,
+        sort: RunSortKey = "started_at",
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[RunSummary]:
+        return queries.list_runs(self._conn(), filter, sort, descending, limit, offset)
+
+    def count_runs(self, filter: RunFilter | None = None) -> int:
+        return queries.count_runs(self._conn(), filter)
+
+    def list_responses(
+        self,
+        filter: ResponseFilter | None = None,
+        sort: ResponseSortKey = "last_seen",
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ResponseRecord]:
+        return queries.list_responses(self._conn(), filter, sort, descending, limit, offset)
+
+    def count_responses(self, filter: ResponseFilter | None = None) -> int:
+        return queries.count_responses(self._conn(), filter)
+
+    def get_run(self, run_id: str) -> RunSummary | None:
+        row = self._conn().execute(_SELECT_RUN, (run_id,)).fetchone()
+        return queries.run_from_row(row) if row else None
+
+    def steps_of(self, run_id: str) -> list[StoredStep]:
+        rows = self._conn().execute(_SELECT_STEPS, (run_id,)).fetchall()
+        return [queries.step_from_row(row, self.files) for row in rows]
+
+    def get_response(self, response_id: str) -> ResponseRecord | None:
+        row = self._conn().execute(_SELECT_RESPONSE, (response_id,)).fetchone()
+        return queries.response_from_row(row) if row else None
+
+    def profiles_used(self) -> list[str]:
+        """Every profile name seen in runs or the ledger (for the view's profile filter)."""
+        rows = self._conn().execute("SELECT name FROM profiles ORDER BY name COLLATE NOCASE")
+        return [str(row[0]) for row in rows.fetchall()]
+
+    def load_screenshot(self, step: StoredStep) -> bytes | None:
+        if step.screenshot_path is None:
+            return None
+        try:
+            return step.screenshot_path.read_bytes()
+        except FileNotFoundError:
+            log.warning("screenshot of step %d of %s is missing", step.index, step.run_id)
+            return None
+
+    # ------------------------------------------------------------------ deletion
+
+    def delete_response_local(self, response_id: str) -> bool:
+        """Remove a ledger entry (the response on the server is not touched)."""
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM responses WHERE response_id = ?", (response_id,))
+            return cursor.rowcount > 0
+
+    def delete_run(self, run_id: str) -> bool:
+        """Delete a run, its steps and the screenshots no other step uses. A run another live
+        process is still recording cannot be deleted."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT status, owner FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            if row["status"] == "running" and (
+                self._is_mine(row["owner"]) or owner_alive(self._owners, row["owner"])
+            ):
+                raise HistoryError(f"run {run_id!r} is still running; stop it first")
+            shots = conn.execute(
+                "SELECT DISTINCT screenshot_sha256, screenshot_mime FROM steps "
+                "WHERE run_id = ? AND screenshot_sha256 IS NOT NULL",
+                (run_id,),
+            ).fetchall()
+            conn.execute("DELETE FROM steps WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            conn.execute("UPDATE responses SET run_id = NULL WHERE run_id = ?", (run_id,))
+            # Inside the write transaction: no step can start using one of these files now.
+            for sha, mime in shots:
+                used = conn.execute(
+                    "SELECT 1 FROM steps WHERE screenshot_sha256 = ? LIMIT 1", (sha,)
+                ).fetchone()
+                if used is None:
+                    self.files.remove(sha, mime)
+        return True
+
+
+def _step_row(step: StepRecord, sha: str | None) -> tuple[Any, ...]:
+    viewport = step.viewport or (None, None)
+    return (
+        step.run_id,
+        step.index,
+        step.response_id,
+        step.call_id,
+        step.action_type,
+        _json(step.action),
+        _json(step.raw_action),
+        _text(step.action_error),
+        _json(step.edited_action),
+        scrub(step.summary),
+        scrub(step.reasoning),
+        scrub(step.message),
+        step.decision,
+        _text(step.feedback),
+        json.dumps(scrub_obj(list(step.acknowledged_safety_checks))),
+        step.execution,
+        scrub(step.execution_detail),
+        sha,
+        step.screenshot_mime if sha else None,
+        viewport[0],
+        viewport[1],
+        step.timings.model_dump_json(),
+        step.upload_bytes,
+        step.input_tokens,
+        step.output_tokens,
+        to_db_time(step.created_at),
+    )
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(scrub_obj(value), ensure_ascii=False)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else scrub(value)
