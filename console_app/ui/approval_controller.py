@@ -32,6 +32,7 @@ from console_app.agent.decisions import (
     Edit,
     Reject,
     Skip,
+    Stop,
 )
 from console_app.core.actions import (
     ActionValidationError,
@@ -216,6 +217,12 @@ class ApprovalController(QObject):
         if self.pending:
             text = self.bar.feedback.text().strip()
             self._decide(Reject(text or None))
+
+    def stop_run(self) -> None:
+        """Answer the waiting request with Stop: the loop records the step as stopped (with
+        its screenshot) and ends the run — better than cancelling the question unanswered."""
+        if self.pending:
+            self._decide(Stop())
 
     def skip(self) -> None:
         if self.pending:

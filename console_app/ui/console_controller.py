@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Literal, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -56,6 +56,7 @@ _STATE_TEXT = {
     LoopState.STOPPING: "Stopping…",
     LoopState.FINISHED: "Finished",
 }
+FAILSAFE_MARK = "FailSafeTriggered"  # executor.computer.FailSafeTriggered, named in the detail
 _RESULT_HEADLINES = {
     "succeeded": "Done",
     "failed": "The run ended without success",
@@ -165,7 +166,7 @@ class ConsoleController(QObject):
                 model=model,
                 approve=self.approve,
                 on_event=self.on_event,
-                on_problem=self.problems.ask,
+                on_problem=self.on_problem,
                 exclusion=self.exclusion,
             )
         except Exception as exc:
@@ -206,7 +207,10 @@ class ConsoleController(QObject):
         if self.loop is not None:
             log.info("stop requested by the supervisor")
             self._set_state_text("Stopping…")
-            self.loop.stop()
+            if self.approval.pending:
+                self.approval.stop_run()  # recorded as "stopped", then the run ends
+            else:
+                self.loop.stop()  # cancels the request in flight
 
     def emergency_stop(self) -> None:
         if self.loop is not None:
@@ -231,6 +235,21 @@ class ConsoleController(QObject):
         self.screen.show_request(request)
         self.attention.request("An action waits for your approval", request.proposal.summary())
         return await self.approval.ask(request)
+
+    async def on_problem(self, problem: Problem) -> Literal["retry", "stop"]:
+        """The loop's ``on_problem``. pyautogui's corner fail-safe is the human pulling the
+        emergency brake, so it stops the run at once instead of offering Retry."""
+        if problem.kind == "executor" and FAILSAFE_MARK in problem.detail:
+            self.problems.show(
+                Entry(
+                    "warning",
+                    "Emergency stop: the mouse was moved into a screen corner (fail-safe); "
+                    "the run stops.",
+                    problem.detail,
+                )
+            )
+            return "stop"
+        return await self.problems.ask(problem)
 
     def _decided(self, decision: Decision) -> None:
         if getattr(decision, "remember_type", False) and self.approval.request is not None:

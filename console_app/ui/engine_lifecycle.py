@@ -26,9 +26,20 @@ SessionOpener = Callable[[Profile, Recorder], Awaitable[Any]]
 
 
 async def default_opener(profile: Profile, recorder: Recorder) -> Any:
+    """`agent.session.open_session`, with the desktop built in a worker thread: creating it
+    imports pyautogui (~0.35 s), which must not freeze the window. (The heavy imports of the
+    agent stack happen in `ui.main.build_console`, before the window is shown.)"""
     from console_app.agent.session import open_session
+    from console_app.executor.desktop import DesktopComputer
 
-    return await open_session(profile, recorder)
+    computer = await asyncio.to_thread(
+        DesktopComputer, environment=profile.environment, scroll_unit_px=profile.scroll_unit_px
+    )
+    try:
+        return await open_session(profile, recorder, computer=computer)
+    except BaseException:
+        computer.close()
+        raise
 
 
 class SessionManager(QObject):

@@ -69,6 +69,9 @@ def build_console(
 ) -> Console:
     """Assemble the window and controllers. With ``make_loop`` (tests) no session is used;
     otherwise runs go through the session of the picked profile."""
+    # The agent stack (numpy, OpenCV, httpx…) takes 1–3 s to import: do it now, before the
+    # window is shown, not later on the GUI thread while the supervisor watches.
+    import console_app.agent.session  # noqa: F401
     from console_app.ui.console_controller import ConsoleController
     from console_app.ui.engine_lifecycle import SessionManager, default_opener
     from console_app.ui.hotkey import GlobalHotkey

@@ -64,6 +64,8 @@ class StallMeter:
         self.timer.timeout.connect(self._tick)
         self.last = 0.0
         self.worst = 0.0
+        self.stalls: list[tuple[int, str]] = []
+        self.label: Callable[[], str] = lambda: ""
 
     def start(self) -> None:
         self.last = time.perf_counter()
@@ -71,7 +73,10 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last)
+        gap = now - self.last
+        self.worst = max(self.worst, gap)
+        if gap > 0.04:
+            self.stalls.append((round(gap * 1000), self.label()))
         self.last = now
 
     def stop(self) -> float:
@@ -101,6 +106,7 @@ def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_
     approval = controller.approval
     canvas = window.screenshot.canvas
     meter = StallMeter()
+    meter.label = lambda: f"{controller.state.value}/{len(requests)}"
     requests: list[Any] = []
     real_ask = approval.ask
 
@@ -137,10 +143,10 @@ def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_
         )
 
     async def scenario() -> Any:
+        meter.start()  # from here on the GUI thread must never stall
         console.profiles.open_current()  # the local profile: the console starts the engine
         await until(lambda: console.sessions.session is not None, 60, "the local engine")
         assert "Local engine ready" in window.engine_status.text()
-        meter.start()
         window.task_box.setPlainText(TASK)
         QTest.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
 
@@ -172,10 +178,19 @@ def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_
         window.approval.feedback.setText('check "Target App"')
         window.activateWindow()
         QTest.keyClick(window, Qt.Key.Key_Escape)
-        return await asyncio.wait_for(controller.task, 30)
+        first = await asyncio.wait_for(controller.task, 30)
+        await until(lambda: window.start_button.isEnabled(), 5, "idle")
+
+        # A second run, stopped at its first approval with the Stop button.
+        window.task_box.setPlainText("click Submit")
+        QTest.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        await next_request("click at")
+        QTest.mouseClick(window.run_controls.stop_button, Qt.MouseButton.LeftButton)
+        second = await asyncio.wait_for(controller.task, 15)
+        return first, second
 
     try:
-        result = aloop.run_until_complete(asyncio.wait_for(scenario(), 100))
+        result, stopped = aloop.run_until_complete(asyncio.wait_for(scenario(), 100))
         worst_stall = meter.stop()
         target.sync()
     finally:
@@ -195,6 +210,12 @@ def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_
         ("rejected", "none"),
         ("final", "none"),
     ], decisions
+
+    # Stop: the run is in the history as stopped, its action never ran.
+    assert stopped.status == "stopped"
+    summary = history.get_run(stopped.run_id)
+    assert summary is not None and summary.status == "stopped"
+    assert [s.decision for s in history.steps_of(stopped.run_id)] == ["stopped"]
 
     # The target app saw exactly the approved and edited actions.
     events = target.all_events()
@@ -225,7 +246,10 @@ def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_
         outside = image[:, : int(left * scale_x) - 2]
         assert float(outside.mean()) > 60  # the target app is visible, not blacked out too
 
-    print(f"\nlargest GUI stall during the run: {worst_stall * 1000:.0f} ms")
+    print(
+        f"\nlargest GUI stall during the run: {worst_stall * 1000:.0f} ms; over 40 ms: "
+        f"{meter.stalls}"
+    )
     assert worst_stall < 0.3, f"the GUI thread stalled for {worst_stall * 1000:.0f} ms"
 
 
@@ -292,3 +316,56 @@ def test_stop_hotkey_state_is_shown(qapp, qtbot) -> None:
         console.controller.problems.close()
         console.window.allow_close = True
         assert console.controller.state == LoopState.IDLE
+
+
+def test_the_console_app_starts_the_local_engine_and_stops_it_on_exit(tmp_path) -> None:
+    """``console-app`` with no sub-command: window, local engine started, Ctrl+Q quits, the
+    engine process is gone afterwards and the log (in the user log dir) says so."""
+    import os
+    import sys
+
+    import psutil
+
+    home = tmp_path / "home"
+    token = "engine-token-that-must-never-be-logged-5f3a"
+    env = dict(
+        os.environ, CONSOLE_APP_HOME=str(home), QT_QPA_PLATFORM="xcb", CONSOLE_ENGINE_TOKEN=token
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console_app", "--profile", "local"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log_file = home / "logs" / "console.log"
+    try:
+        deadline = time.monotonic() + 60
+        while "local engine ready" not in (log_file.read_text() if log_file.exists() else ""):
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the local engine did not start"
+            time.sleep(0.2)
+        engines = [
+            child
+            for child in psutil.Process(process.pid).children(recursive=True)
+            if "engine" in " ".join(child.cmdline())
+        ]
+        assert len(engines) == 1, [c.cmdline() for c in engines]
+        window_id = subprocess.run(
+            ["xdotool", "search", "--pid", str(process.pid), "--name", "Operator Console"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.split()[0]
+        subprocess.run(["xdotool", "windowfocus", "--sync", window_id], check=True, timeout=10)
+        subprocess.run(["xdotool", "key", "ctrl+q"], check=True, timeout=10)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    assert not engines[0].is_running() or engines[0].status() == psutil.STATUS_ZOMBIE
+    log = log_file.read_text()
+    assert "starting the console" in log and "the console closed" in log
+    assert token not in log and token not in (home / "logs" / "engine.log").read_text()

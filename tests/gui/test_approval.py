@@ -313,3 +313,27 @@ def test_approval_keys_are_off_while_nothing_waits(console, script, drive) -> No
     QTest.keyClicks(box, "line two")
     assert box.toPlainText() == "line one\nline two"
     assert script.made == 0
+
+
+def test_zoomed_view_maps_edit_clicks_to_the_same_model_pixels(console, script, drive) -> None:
+    script.turns = [Turn([proposal({"type": "click", "x": 10, "y": 10})])]
+    view = console.window.screenshot
+
+    async def scenario() -> None:
+        start(console)
+        await waiting(console)
+        key(console, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+        assert view.canvas.zoom is not None and view.zoom_label.text().endswith("%")
+        view.set_zoom(2.0)
+        assert view.canvas.size().width() == 2560  # 1280 px at 200 %
+        view.scroll_area.ensureVisible(1400, 900)
+        key(console, Qt.Key.Key_E)
+        click_image(console, 700.5, 450.5)
+        key(console, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)  # back to fit
+        assert view.canvas.zoom is None and view.fit_button.isChecked()
+        key(console, Qt.Key.Key_Return)
+        await console.controller.task
+
+    drive(scenario())
+    action = script.loop.decisions[0].action
+    assert (action.x, action.y) == (700, 450)

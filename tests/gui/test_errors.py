@@ -165,3 +165,23 @@ def test_a_run_that_cannot_start_says_why(console, drive) -> None:
     assert state["text"] == "The run could not start."
     assert "did not start within 60 s" in console.window.message_bar.detail.toPlainText()
     assert console.window.start_button.isEnabled()
+
+
+def test_the_corner_fail_safe_stops_the_run_without_asking(console, script, drive) -> None:
+    failsafe = Problem(
+        "executor",
+        "The action could not be completed: FailSafeTriggered: pyautogui's fail-safe fired",
+        "FailSafeTriggered: click at (5, 5): pyautogui's fail-safe fired (the pointer is in a "
+        "screen corner)",
+    )
+    script.turns = [Turn([proposal({"type": "click", "x": 1, "y": 1})], problem=failsafe)]
+
+    async def scenario() -> Any:
+        start(console)
+        return await console.controller.task
+
+    result = drive(scenario())
+    assert result.status == "stopped" and script.loop.problem_choices == ["stop"]
+    state = bar_state(console)
+    assert state["text"].startswith("Emergency stop: the mouse was moved into a screen corner")
+    assert not state["retry"]

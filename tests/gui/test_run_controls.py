@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from console_app.agent.decisions import Stop
 from console_app.agent.events import LoopState, RunResult
 from tests.gui.conftest import until
 from tests.gui.fakes import Turn, proposal
@@ -60,7 +61,8 @@ def test_stop_while_waiting_for_approval_ends_the_run_as_stopped(console, script
 
     result = drive(scenario())
     assert result.status == "stopped"
-    assert script.loop.executed == []
+    assert script.loop.decisions == [Stop()] and script.loop.executed == []
+    assert console.window.timeline_model.step(0).decision == "stopped"
     w = console.window
     assert not console.controller.approval.pending
     assert not w.approval.reject_button.isEnabled()
