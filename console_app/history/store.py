@@ -21,18 +21,14 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 import threading
-import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from console_app.core.paths import data_dir
 from console_app.core.records import ResponseRecord, RunInfo, RunStatus, StepRecord
-from console_app.core.redact import redact
 from console_app.history import queries
 from console_app.history.files import ScreenshotFiles
 from console_app.history.liveness import OwnerLock, owner_alive
@@ -49,7 +45,8 @@ from console_app.history.models import (
     normalize_created_at,
     to_db_time,
 )
-from console_app.history.scrub import scrub, scrub_obj
+from console_app.history.rows import STEP_COLUMNS, clean_backend, step_row
+from console_app.history.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +54,15 @@ DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 10.0
 INTERRUPTED_RESULT = "interrupted: the console stopped before the run ended (crash or kill)"
 
-_STEP_COLUMNS = (
-    "run_id", "idx", "response_id", "call_id", "action_type", "action_json", "raw_action_json",
-    "action_error", "edited_action_json", "summary", "reasoning", "message", "decision",
-    "feedback", "safety_json", "execution", "execution_detail", "screenshot_sha256",
-    "screenshot_mime", "viewport_w", "viewport_h", "timings_json", "upload_bytes",
-    "input_tokens", "output_tokens", "created_at",
-)  # fmt: skip
 _KEEP_OLD = {"screenshot_sha256", "screenshot_mime"}  # a re-record without an image keeps it
-# Column names are the constants above, never input.
+# Column names are constants (rows.STEP_COLUMNS), never input.
 _UPSERT_STEP = (
-    f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in _STEP_COLUMNS)}) "
+    f"INSERT INTO steps ({', '.join(STEP_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in STEP_COLUMNS)}) "
     "ON CONFLICT(run_id, idx) DO UPDATE SET "
     + ", ".join(
         f"{c} = coalesce(excluded.{c}, steps.{c})" if c in _KEEP_OLD else f"{c} = excluded.{c}"
-        for c in _STEP_COLUMNS[2:]
+        for c in STEP_COLUMNS[2:]
     )
 )
 _UPDATE_TOTALS = """UPDATE runs SET
@@ -91,7 +81,7 @@ _UPSERT_RESPONSE = f"""INSERT INTO responses ({queries.RESPONSE_COLUMNS})
         run_id = coalesce(excluded.run_id, responses.run_id),
         last_seen = max(excluded.last_seen, responses.last_seen)"""  # noqa: S608
 _SELECT_RUN = f"SELECT {queries.RUN_COLUMNS} FROM runs WHERE run_id = ?"  # noqa: S608
-_SELECT_STEPS = f"SELECT {', '.join(_STEP_COLUMNS)} FROM steps WHERE run_id = ? ORDER BY idx"  # noqa: S608
+_SELECT_STEPS = f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE run_id = ? ORDER BY idx"  # noqa: S608
 _SELECT_RESPONSE = f"SELECT {queries.RESPONSE_COLUMNS} FROM responses WHERE response_id = ?"  # noqa: S608
 _UPSERT_PROFILE = """INSERT INTO profiles (name, backend, model, kind, first_used, last_used)
     VALUES (?, ?, ?, ?, ?, ?)
@@ -104,20 +94,6 @@ _UPSERT_PROFILE = """INSERT INTO profiles (name, backend, model, kind, first_use
 
 def default_path() -> Path:
     return data_dir() / DB_NAME
-
-
-def clean_backend(url: str) -> str:
-    """A backend URL safe to store: no ``user:password@``, secrets in the query redacted."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return redact(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        parts = parts._replace(netloc=netloc)
-    return redact(urllib.parse.urlunsplit(parts))
 
 
 class HistoryStore:
@@ -170,16 +146,25 @@ class HistoryStore:
         return conn
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, fsync: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``fsync=False`` (ledger entries) skips the fsync at commit:
+        the entry survives a crash of the process, and the next step's commit — which does
+        fsync the WAL, in order — makes it durable against power loss as well."""
         with self._write_lock:
             conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
+            if not fsync:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not fsync:
+                    conn.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         """Close every connection and release the owner lock (unfinished runs will be found
@@ -231,7 +216,7 @@ class HistoryStore:
                 sha = None
                 if step.screenshot:
                     sha = self.files.put(step.screenshot, step.screenshot_mime)
-                conn.execute(_UPSERT_STEP, _step_row(step, sha))
+                conn.execute(_UPSERT_STEP, step_row(step, sha))
                 conn.execute(_UPDATE_TOTALS, {"run": step.run_id})
         except sqlite3.IntegrityError as exc:
             raise HistoryError(
@@ -243,7 +228,7 @@ class HistoryStore:
 
     def record_responses(self, responses: Iterable[ResponseRecord]) -> None:
         """Upsert ledger entries in one transaction (the loop sends one; imports send many)."""
-        with self._write() as conn:
+        with self._write(fsync=False) as conn:
             for r in responses:
                 seen = to_db_time(r.last_seen)
                 backend = clean_backend(r.backend)
@@ -381,43 +366,3 @@ class HistoryStore:
                 if used is None:
                     self.files.remove(sha, mime)
         return True
-
-
-def _step_row(step: StepRecord, sha: str | None) -> tuple[Any, ...]:
-    viewport = step.viewport or (None, None)
-    return (
-        step.run_id,
-        step.index,
-        step.response_id,
-        step.call_id,
-        step.action_type,
-        _json(step.action),
-        _json(step.raw_action),
-        _text(step.action_error),
-        _json(step.edited_action),
-        scrub(step.summary),
-        scrub(step.reasoning),
-        scrub(step.message),
-        step.decision,
-        _text(step.feedback),
-        json.dumps(scrub_obj(list(step.acknowledged_safety_checks))),
-        step.execution,
-        scrub(step.execution_detail),
-        sha,
-        step.screenshot_mime if sha else None,
-        viewport[0],
-        viewport[1],
-        step.timings.model_dump_json(),
-        step.upload_bytes,
-        step.input_tokens,
-        step.output_tokens,
-        to_db_time(step.created_at),
-    )
-
-
-def _json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(scrub_obj(value), ensure_ascii=False)
-
-
-def _text(value: str | None) -> str | None:
-    return None if value is None else scrub(value)
