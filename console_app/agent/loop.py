@@ -71,6 +71,8 @@ POLL_INTERVAL = 0.5
 class LoopConfig:
     request: RequestSettings
     profile: str = "local"
+    profile_kind: str | None = None
+    coordinates: Literal["pixels", "normalized"] = "pixels"
     backend: str = ""
     max_steps: int = 50
     stream: bool = False
@@ -157,6 +159,8 @@ class AgentLoop:
             profile=self.config.profile,
             backend=self.config.backend,
             model=self.config.request.model,
+            coordinates=self.config.coordinates,
+            profile_kind=self.config.profile_kind,
         )
         self.run_id = info.run_id
         steps = StepRunner(self, info.run_id)

@@ -61,6 +61,8 @@ class Session:
                 screenshot_output=profile.screenshot_output,
             ),
             profile=profile.name,
+            profile_kind=profile.kind,
+            coordinates=profile.coordinates,
             backend=self.backend,
             max_steps=max_steps or profile.max_steps,
             stream=profile.stream,

@@ -12,8 +12,9 @@ from typing import Any
 def register(commands: Any) -> None:
     """Add the sub-commands. Modules are imported when registered, but their heavy
     dependencies (httpx, uvicorn, OCR) only when a handler runs."""
-    from console_app.cli import engine_cmd, responses_cmd, runs_cmd
+    from console_app.cli import engine_cmd, responses_cmd, run_cmd, runs_cmd
 
+    run_cmd.add_parser(commands)
     engine_cmd.add_parser(commands)
     responses_cmd.add_parser(commands)
     runs_cmd.add_parser(commands)

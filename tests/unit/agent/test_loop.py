@@ -448,3 +448,14 @@ async def test_a_listener_that_raises_does_not_break_the_run() -> None:
     loop._sink = broken
     result = await loop.run("task")
     assert result.status == "succeeded"
+
+
+async def test_the_run_record_carries_the_profile_and_its_coordinate_space() -> None:
+    import dataclasses
+
+    loop, _, _, recorder, _, _ = make_loop([message("ok")])
+    loop.config = dataclasses.replace(loop.config, coordinates="normalized", profile_kind="openai")
+    result = await loop.run("task")
+    run = recorder.runs[result.run_id]
+    assert (run.profile, run.coordinates, run.profile_kind) == ("test", "normalized", "openai")
+    assert run.backend == "http://127.0.0.1:1" and run.task == "task"

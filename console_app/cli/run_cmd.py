@@ -1,0 +1,210 @@
+"""``console-app run``: the supervised loop at a terminal — the console's main job without a window.
+
+Exit codes: 0 only when the run ended in success; 1 when it failed, was stopped or hit an
+error; 2 for a usage or configuration problem (bad profile, no key, unreadable settings).
+Ctrl+C stops the run cleanly (the in-flight request is cancelled, held input released).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
+    from console_app.agent.events import LoopEvent
+    from console_app.agent.session import Session
+    from console_app.core.records import StepRecord
+    from console_app.core.settings import Profile
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "run",
+        help="run a supervised task at the terminal",
+        description="Run the supervised loop at the terminal: capture the screen, ask the "
+        "model, approve each action at the prompt (y / n + feedback / e to edit / s / q), "
+        "execute it on this desktop. Exits 0 only if the run ended in success.",
+    )
+    parser.add_argument("--task", required=True, help="what the agent should do")
+    parser.add_argument("--profile", help="profile name (default: the active one)")
+    parser.add_argument("--base-url", help="any Responses-compatible server (else the profile's)")
+    parser.add_argument("--model", help="model name (else the profile's)")
+    parser.add_argument("--coordinates", choices=["pixels", "normalized"])
+    parser.add_argument(
+        "--approve",
+        choices=["ask", "auto"],
+        default="ask",
+        help="ask at the prompt (default) or approve every allowed action automatically; "
+        "blocked actions stay blocked and safety checks always need a human",
+    )
+    parser.add_argument("--monitor", type=int, help="monitor number (1 = first)")
+    parser.add_argument("--max-steps", type=int, help="step budget")
+    parser.add_argument("--stream", action="store_true", help="use server-sent events")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per step")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from console_app.core.logs import setup_logging
+
+    setup_logging("INFO", stderr_level="ERROR")
+    try:
+        profile = resolve_profile(args)
+    except (ValueError, KeyError) as exc:
+        print(f"console-app run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return asyncio.run(_main(args, profile))
+
+
+def resolve_profile(args: argparse.Namespace) -> Profile:
+    """The active (or named) profile with the command line's overrides applied."""
+    from console_app.core.settings import Profile, default_profiles
+    from console_app.core.settings_store import SettingsStore, resolve_startup
+
+    startup = resolve_startup(SettingsStore())
+    settings = startup.settings
+    if startup.notice:
+        print(startup.notice, file=sys.stderr)
+    name = args.profile or settings.active_profile
+    if settings.has_profile(name):
+        profile = settings.profile(name)
+    else:
+        defaults = {p.name: p for p in default_profiles()}
+        if name not in defaults:
+            raise KeyError(f"no profile named {name!r}")
+        profile = defaults[name]
+    updates: dict[str, Any] = {}
+    if args.base_url:
+        updates["base_url"] = args.base_url
+        if profile.kind == "local":
+            updates["kind"] = "openai"  # a given URL is a server to talk to, not an engine
+    for field in ("model", "coordinates", "monitor", "max_steps"):
+        value = getattr(args, field)
+        if value is not None:
+            updates[field] = value
+    if args.stream:
+        updates["stream"] = True
+    if updates:
+        profile = Profile.model_validate({**profile.model_dump(), **updates})
+    return profile
+
+
+async def _main(args: argparse.Namespace, profile: Profile) -> int:
+    from console_app.agent.backend import BackendError
+    from console_app.agent.session import open_session
+    from console_app.history.store import HistoryStore
+
+    out = sys.stdout
+    recorder = HistoryStore()
+    try:
+        session = await open_session(profile, recorder)
+    except (BackendError, OSError, RuntimeError) as exc:
+        print(f"console-app run: {exc}", file=sys.stderr)
+        recorder.close()
+        return EXIT_USAGE
+    try:
+        return await _supervise(args, session, out)
+    finally:
+        await session.aclose()
+        recorder.close()
+
+
+async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) -> int:
+    from console_app.agent.events import Problem
+    from console_app.cli.terminal_approver import TerminalApprover
+
+    approver = TerminalApprover(auto=args.approve == "auto")
+    printer = StepPrinter(out, as_json=args.json)
+
+    async def on_problem(problem: Problem) -> Literal["retry", "stop"]:
+        if not problem.can_retry or not approver.interactive:
+            return "stop"
+        answer = await asyncio.to_thread(input, "  retry? [y/N] ")
+        return "retry" if answer.strip().lower() == "y" else "stop"
+
+    loop = session.loop(approve=approver, on_event=printer, on_problem=on_problem)
+    aio = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        aio.add_signal_handler(signal.SIGINT, loop.stop)
+        aio.add_signal_handler(signal.SIGTERM, loop.stop)
+    try:
+        result = await loop.run(args.task)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                aio.remove_signal_handler(sig)
+    return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+class StepPrinter:
+    """Prints each finished step (and the problems and the result) as text or JSON lines."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+
+    def __call__(self, event: LoopEvent) -> None:
+        from console_app.agent.events import Problem, RunFinished, StepRecorded
+
+        if isinstance(event, StepRecorded) and event.step.execution != "pending":
+            if event.step.decision != "pending":
+                self._step(event.step)
+        elif isinstance(event, Problem):
+            print(f"  ! {event.text}", file=sys.stderr, flush=True)
+        elif isinstance(event, RunFinished):
+            result = event.result
+            if self.as_json:
+                self._json(
+                    {
+                        "event": "run",
+                        "run_id": result.run_id,
+                        "status": result.status,
+                        "reason": result.reason,
+                        "answer": result.answer,
+                        "steps": result.steps,
+                    }
+                )
+            else:
+                answer = f": {result.answer}" if result.answer else ""
+                print(
+                    f"run {result.status} after {result.steps} step(s) ({result.reason}){answer}",
+                    file=self.out,
+                    flush=True,
+                )
+
+    def _step(self, step: StepRecord) -> None:
+        if self.as_json:
+            self._json(step_json(step))
+            return
+        t = step.timings
+        parts = [f"capture {t.capture_ms or 0:.0f} ms"]
+        if t.model_ms is not None:
+            parts.append(f"model {t.model_ms:.0f} ms")
+        if t.execute_ms is not None:
+            parts.append(f"execute {t.execute_ms:.0f} ms")
+        if step.upload_bytes:
+            parts.append(f"{step.upload_bytes / 1024:.0f} KB up")
+        outcome = step.decision + ("" if step.execution == "none" else f", {step.execution}")
+        detail = f" — {step.execution_detail}" if step.execution in ("refused", "failed") else ""
+        print(
+            f"step {step.index + 1}: {step.summary} [{outcome}] ({', '.join(parts)}){detail}",
+            file=self.out,
+            flush=True,
+        )
+
+    def _json(self, obj: dict[str, Any]) -> None:
+        print(json.dumps(obj, ensure_ascii=False), file=self.out, flush=True)
+
+
+def step_json(step: StepRecord) -> dict[str, Any]:
+    """A step for ``--json`` output: everything but the screenshot bytes."""
+    data = step.model_dump(mode="json", exclude={"screenshot"})
+    data["event"] = "step"
+    return data
