@@ -49,7 +49,7 @@ from console_app.api.errors import (
 from console_app.api.sse import iter_events
 from console_app.api.types import CreateParams, DeleteResult, Response, StreamEvent
 from console_app.api.types.events import TERMINAL_EVENT_TYPES
-from console_app.core.redact import redact, redact_obj, register_secret
+from console_app.core.redact import RedactingFilter, redact, redact_obj, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,27 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 
 _RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
+
+# httpcore logs every response header at DEBUG (a server may echo the key in one), and a
+# logger's filters apply only to records created on that very logger, so each one is named.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+def _guard_http_logs() -> None:
+    """Redact every record the HTTP libraries log, whoever configures the handlers."""
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -88,8 +109,9 @@ class ResponsesClient:
             base_url = base_url or os.environ.get("LIGHTCONE_BASE_URL")
             api_key = api_key or os.environ.get("TZAFON_API_KEY")
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._api_key = api_key or None
+        self._api_key = _clean_key(api_key)
         register_secret(self._api_key)
+        _guard_http_logs()
         self.max_retries = max(0, max_retries)
         headers = {
             "Accept": "application/json",
@@ -159,9 +181,14 @@ class ResponsesClient:
         """``POST /v1/responses`` with ``stream=true``; yields typed events.
 
         Ends after the first terminal event (``response.completed`` / ``failed`` /
-        ``incomplete`` / ``cancelled``). Raises `APIStreamError` on an ``error`` event and
-        `APIStreamIncompleteError` when the stream ends without a terminal event. A server that
-        ignores ``stream`` and answers JSON yields one synthetic ``response.completed``.
+        ``incomplete`` / ``cancelled``), which always carries the `Response`. Raises
+        `APIStreamError` on an ``error`` event and `APIStreamIncompleteError` when the stream
+        ends (cleanly, with ``[DONE]``, or cut) without a terminal event. A server that ignores
+        ``stream`` and answers JSON yields one synthetic terminal event named after the
+        response's status (``response.failed`` for ``failed``…, else ``response.completed``).
+
+        When stopping early, close the iterator (``aclose()``, or iterate inside
+        ``contextlib.aclosing(...)``): that closes the connection at once.
         """
         body = _body(params, fields)
         body["stream"] = True
@@ -173,12 +200,12 @@ class ResponsesClient:
             try:
                 response = await self._http.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Nothing was sent: safe to retry, as for create.
                 if attempt < self.max_retries:
+                    log.info("POST responses (stream): %s, retrying", type(exc).__name__)
                     await self._sleep_before_retry(attempt, None)
                     attempt += 1
                     continue
-                raise _connection_error(exc) from None
-            except httpx.TimeoutException as exc:
                 raise _connection_error(exc) from None
             except httpx.TransportError as exc:
                 raise _connection_error(exc) from None
@@ -189,15 +216,18 @@ class ResponsesClient:
                         self._should_retry(response, idempotent=False)
                         and attempt < self.max_retries
                     ):
+                        log.info(
+                            "POST responses (stream): status %s, retrying", response.status_code
+                        )
                         await self._sleep_before_retry(attempt, response)
                         attempt += 1
                         continue
                     raise self._status_error(response)
                 content_type = response.headers.get("content-type", "")
-                if "text/event-stream" not in content_type:
+                if "text/event-stream" not in content_type.lower():
                     await _read_body(response)
                     parsed = self._parse(response, Response, require_id=True)
-                    yield StreamEvent(type="response.completed", response=parsed)
+                    yield StreamEvent(type=_terminal_type(parsed.status), response=parsed)
                     return
                 async for event in self._events(response):
                     yield event
@@ -215,7 +245,9 @@ class ResponsesClient:
                     continue
                 try:
                     payload = json.loads(sse.data)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
+                    if not sse.complete:  # the stream ended inside this event
+                        break
                     raise APIResponseValidationError(
                         f"stream event {sse.event!r} is not JSON", request_id=request_id
                     ) from None
@@ -237,12 +269,17 @@ class ResponsesClient:
                         ) from None
                     log.debug("skipping an unreadable stream event %r", payload.get("type"))
                     continue
+                if event.is_terminal and event.response is None:
+                    raise APIResponseValidationError(
+                        f"terminal event {event.type!r} has no response object",
+                        request_id=request_id,
+                    )
                 yield event
                 if event.is_terminal:
                     return
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"stream stalled: {exc}", request_id=request_id) from None
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise APIStreamIncompleteError(
                 f"the connection was cut mid-stream ({type(exc).__name__})", request_id=request_id
             ) from None
@@ -263,7 +300,10 @@ class ResponsesClient:
         attempt = 0
         while True:
             started = time.perf_counter()
-            request = self._http.build_request(method, path, json=json_body)
+            # Like the official SDK, every request but GET says its body is JSON, even an
+            # empty one (cancel, delete): a strict server may insist on it.
+            headers = {"Content-Type": "application/json"} if method != "GET" else None
+            request = self._http.build_request(method, path, json=json_body, headers=headers)
             try:
                 response = await self._http.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -282,6 +322,10 @@ class ResponsesClient:
                     attempt += 1
                     continue
                 raise _connection_error(exc) from None
+            except httpx.DecodingError:
+                raise APIResponseValidationError(
+                    f"the body of {method} {path} could not be decoded (Content-Encoding)"
+                ) from None
             log.debug(
                 "%s %s → %s in %.0f ms",
                 method,
@@ -317,7 +361,7 @@ class ResponsesClient:
         request_id = _request_id(response)
         try:
             payload = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise APIResponseValidationError(
                 f"the body of {response.status_code} is not JSON", request_id=request_id
             ) from None
@@ -341,7 +385,7 @@ class ResponsesClient:
         code: Any = None
         try:
             body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, httpx.ResponseNotRead):
             text = _safe_text(response)
             if text:
                 message = text[:500]
@@ -350,7 +394,7 @@ class ResponsesClient:
             if isinstance(error, dict):
                 message = str(error.get("message") or error.get("detail") or message)
                 error_type = error.get("type") if isinstance(error.get("type"), str) else None
-                code = error.get("code")
+                code = redact_obj(error.get("code"))
             elif isinstance(error, str):
                 message = error
         cls = status_error_class(response.status_code)
@@ -359,7 +403,7 @@ class ResponsesClient:
             status_code=response.status_code,
             request_id=_request_id(response),
             body=redact_obj(body),
-            error_type=error_type,
+            error_type=redact(error_type) if error_type else None,
             code=code,
         )
 
@@ -399,14 +443,39 @@ def _body(params: CreateParams | None, fields: Mapping[str, Any]) -> dict[str, A
     if params is None:
         params = CreateParams.model_validate(dict(fields))
     elif fields:
-        params = params.model_copy(update=dict(fields))
+        # model_copy(update=...) would skip validation: merge and validate again instead.
+        params = CreateParams.model_validate({**params.to_body(), **fields})
     return params.to_body()
+
+
+def _clean_key(api_key: str | None) -> str | None:
+    """Strip a pasted key; refuse one that cannot be a header value (without echoing it)."""
+    if api_key is None:
+        return None
+    key = api_key.strip()
+    if not key:
+        return None
+    if any(ch.isspace() or not ch.isprintable() or not ch.isascii() for ch in key):
+        raise ValueError("the API key contains spaces, line breaks or non-ASCII characters")
+    return key
 
 
 def _id(response_id: str) -> str:
     if not isinstance(response_id, str) or not response_id.strip():
         raise ValueError("a response id is required")
     return urllib.parse.quote(response_id.strip(), safe="")
+
+
+_STATUS_EVENTS = {
+    "failed": "response.failed",
+    "incomplete": "response.incomplete",
+    "cancelled": "response.cancelled",
+}
+
+
+def _terminal_type(status: str | None) -> str:
+    """The terminal event a JSON answer to a stream request stands for."""
+    return _STATUS_EVENTS.get(status or "", "response.completed")
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -422,7 +491,7 @@ def _safe_text(response: httpx.Response) -> str:
 
 
 async def _read_quietly(response: httpx.Response) -> None:
-    with contextlib.suppress(httpx.TransportError):
+    with contextlib.suppress(httpx.TransportError, httpx.DecodingError):
         await response.aread()
 
 
@@ -433,6 +502,8 @@ async def _read_body(response: httpx.Response) -> None:
         raise APITimeoutError(str(exc) or "read timed out") from None
     except httpx.TransportError as exc:
         raise APIConnectionError(f"the connection was cut ({type(exc).__name__})") from None
+    except httpx.DecodingError:
+        raise APIResponseValidationError("the body could not be decoded") from None
 
 
 def _connection_error(exc: httpx.TransportError) -> APIConnectionError:
@@ -450,7 +521,7 @@ def _stream_error(payload: dict[str, Any], request_id: str | None) -> APIError:
     else:
         message = payload.get("message") or (error if isinstance(error, str) else "stream error")
         code = payload.get("code")
-    return APIStreamError(str(message), code=code, request_id=request_id)
+    return APIStreamError(str(message), code=redact_obj(code), request_id=request_id)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -37,7 +37,8 @@ class APIError(Exception):
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         self.message = redact(message)
-        self.request_id = request_id
+        # A request id comes from a response header: a server could echo anything there.
+        self.request_id = redact(request_id) if request_id else request_id
         super().__init__(self.message)
 
     def user_text(self) -> str:

@@ -80,15 +80,15 @@ def normalize_action(raw: Any) -> dict[str, Any]:
     wire_type = raw.get("type")
     if not isinstance(wire_type, str) or not wire_type.strip():
         raise ActionValidationError("action has no type", field="type")
-    kind = wire_type.strip().lower().replace("-", "_")
-    kind = _TYPE_ALIASES.get(kind, kind)
+    spelled = wire_type.strip().lower().replace("-", "_")
+    kind = _TYPE_ALIASES.get(spelled, spelled)
     fields = {k: v for k, v in raw.items() if v is not None}
     handler = _HANDLERS.get(kind)
     if handler is None:
         raise ActionValidationError(
             f"unknown action type {wire_type!r}", field="type", action_type=wire_type
         )
-    if wire_type.strip().lower() == "middle_click":
+    if spelled == "middle_click":
         fields.setdefault("button", "wheel")
     return handler(kind, fields)
 
@@ -121,8 +121,14 @@ def _pointer(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": kind, **_xy(kind, fields)}
 
 
-def _click(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+def _button(fields: Mapping[str, Any]) -> Any:
+    # The Lightcone backend fills absent string fields with "" (Go zero values): "" is "left".
     button = fields.get("button", "left")
+    return "left" if button == "" else button
+
+
+def _click(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    button = _button(fields)
     if not isinstance(button, str) or button.lower() not in _BUTTONS:
         raise ActionValidationError(
             f"click action has an unknown button {button!r}", field="button", action_type=kind
@@ -134,7 +140,7 @@ def _click(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _mouse_button(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    button = fields.get("button", "left")
+    button = _button(fields)
     if not isinstance(button, str) or button.lower() not in _BUTTONS:
         raise ActionValidationError(
             f"{kind} action has an unknown button {button!r}", field="button", action_type=kind

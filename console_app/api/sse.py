@@ -14,10 +14,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ServerSentEvent:
+    """One dispatched event. ``complete`` is false for an event the stream ended in the middle
+    of (no blank line after it): the caller may use it if it parses, but must treat a parse
+    failure as a cut stream, not as a malformed server answer."""
+
     event: str
     data: str
     id: str | None = None
     retry: int | None = None
+    complete: bool = True
 
 
 class SSEDecoder:
@@ -59,9 +64,12 @@ class SSEDecoder:
 
     def flush(self) -> ServerSentEvent | None:
         """An event still pending when the stream ends is dropped by the spec; we return it
-        only if it has data, so a server that forgets the final blank line still works."""
+        (marked ``complete=False``) if it has data, so a server that forgets the final blank
+        line still works — and a stream cut inside an event can be told apart by the caller."""
         if self._data:
-            return self.feed("")
+            event = self.feed("")
+            if event is not None:
+                return ServerSentEvent(event.event, event.data, event.id, event.retry, False)
         return None
 
 
@@ -69,29 +77,34 @@ async def iter_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
     """Split a byte stream into lines on ``\\n``, ``\\r\\n`` or ``\\r`` (decoding UTF-8).
 
     A ``\\r`` at the very end of a chunk is held back until the next chunk shows whether a
-    ``\\n`` follows, so a CRLF split across two reads is one line end, not two.
+    ``\\n`` follows, so a CRLF split across two reads is one line end, not two. Lines are cut
+    by offset and the buffer is trimmed once per chunk, so a large chunk of many lines costs
+    linear time.
     """
     buffer = b""
     async for chunk in chunks:
         buffer += chunk
-        while (cut := _first_line_end(buffer, final=False)) is not None:
+        start = 0
+        while (cut := _first_line_end(buffer, start, final=False)) is not None:
             end, width = cut
-            yield buffer[:end].decode("utf-8", errors="replace")
-            buffer = buffer[end + width :]
-    while (cut := _first_line_end(buffer, final=True)) is not None:
+            yield buffer[start:end].decode("utf-8", errors="replace")
+            start = end + width
+        buffer = buffer[start:]
+    start = 0
+    while (cut := _first_line_end(buffer, start, final=True)) is not None:
         end, width = cut
-        yield buffer[:end].decode("utf-8", errors="replace")
-        buffer = buffer[end + width :]
-    if buffer:
-        yield buffer.decode("utf-8", errors="replace")
+        yield buffer[start:end].decode("utf-8", errors="replace")
+        start = end + width
+    if start < len(buffer):
+        yield buffer[start:].decode("utf-8", errors="replace")
 
 
-def _first_line_end(buffer: bytes, *, final: bool) -> tuple[int, int] | None:
-    lf = buffer.find(b"\n")
-    cr = buffer.find(b"\r")
+def _first_line_end(buffer: bytes, start: int, *, final: bool) -> tuple[int, int] | None:
+    lf = buffer.find(b"\n", start)
+    cr = buffer.find(b"\r", start, lf if lf != -1 else len(buffer))
     if cr == -1 and lf == -1:
         return None
-    if cr == -1 or (lf != -1 and lf < cr):
+    if cr == -1:
         return lf, 1
     if cr + 1 < len(buffer):
         return (cr, 2) if buffer[cr + 1 : cr + 2] == b"\n" else (cr, 1)

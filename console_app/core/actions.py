@@ -64,6 +64,26 @@ def _scroll_amount(value: object) -> int:
 
 ScrollAmount = Annotated[int, BeforeValidator(_scroll_amount)]
 
+
+def _seconds(value: object) -> object:
+    # Without this, pydantic's lax mode would read "5" or true as a number of seconds.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError("must be a number of seconds")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+
+
+class FieldError(ValueError):
+    """A validator's complaint about a named field (for checks that span several fields),
+    so `ActionValidationError.field` can name it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 MouseButton = Literal["left", "right", "middle", "back", "forward"]
 
 
@@ -142,9 +162,9 @@ class Scroll(_Action):
     @model_validator(mode="after")
     def _check(self) -> Scroll:
         if (self.x is None) != (self.y is None):
-            raise ValueError("x and y must be given together")
+            raise FieldError("y" if self.y is None else "x", "x and y must be given together")
         if self.scroll_x == 0 and self.scroll_y == 0:
-            raise ValueError("scroll_y (or scroll_x) must be a non-zero amount")
+            raise FieldError("scroll_y", "scroll_y (or scroll_x) must be a non-zero amount")
         return self
 
     def points(self) -> list[Point]:
@@ -160,9 +180,9 @@ class HScroll(_Action):
     @model_validator(mode="after")
     def _check(self) -> HScroll:
         if (self.x is None) != (self.y is None):
-            raise ValueError("x and y must be given together")
+            raise FieldError("y" if self.y is None else "x", "x and y must be given together")
         if self.scroll_x == 0:
-            raise ValueError("scroll_x must be a non-zero amount")
+            raise FieldError("scroll_x", "scroll_x must be a non-zero amount")
         return self
 
     def points(self) -> list[Point]:
@@ -229,7 +249,7 @@ class Navigate(_Action):
 
 class Wait(_Action):
     type: Literal["wait"] = "wait"
-    seconds: float | None = Field(default=None, ge=0, le=60)
+    seconds: Seconds | None = Field(default=None, ge=0, le=60)
 
 
 class Screenshot(_Action):
@@ -357,10 +377,14 @@ def build_action(data: dict[str, Any]) -> Action:
 
 def _explain(exc: ValidationError, kind: str) -> ActionValidationError:
     first = exc.errors(include_url=False)[0]
-    loc = [str(part) for part in first["loc"] if str(part) != kind]
+    # The first part of the location is the union tag (the action type), not a field.
+    loc = [str(part) for part in first["loc"][1:]]
     field = loc[0] if loc else None
+    cause = (first.get("ctx") or {}).get("error")
+    if field is None and isinstance(cause, FieldError):
+        field = cause.field
     if first["type"] == "missing":
-        message = f"{kind} action is missing the field {field!r}"
+        message = f"{kind} action is missing the field {'.'.join(loc) or field!r}"
     elif first["type"] == "extra_forbidden":
         message = f"{kind} action has an unexpected field {field!r}"
     else:

@@ -89,6 +89,14 @@ _ALIASES: dict[str, str] = {
     "os": "meta",
     "metaleft": "meta",
     "metaright": "meta",
+    "metal": "meta",  # X keysym Meta_L
+    "metar": "meta",  # X keysym Meta_R
+    "lmeta": "meta",
+    "rmeta": "meta",
+    "lsuper": "meta",
+    "rsuper": "meta",
+    "lcmd": "meta",
+    "rcmd": "meta",
     "superl": "meta",
     "superr": "meta",
     "winleft": "meta",
@@ -187,7 +195,12 @@ def canonical_key(name: str) -> str:
 
 
 def split_chord(text: str) -> list[str]:
-    """Split ``"ctrl+shift+t"`` into names, keeping a lone or trailing ``+`` as a key."""
+    """Split ``"ctrl+shift+t"`` into names, keeping a lone or trailing ``+`` as a key.
+
+    ``"ctrl++"`` is Ctrl and ``+``; ``"+"`` is the plus key. An empty name inside a chord
+    (``"ctrl+"``, ``"ctrl++c"``, ``"+a"``) raises `UnknownKeyError`: guessing which key was
+    meant could press half a chord.
+    """
     if text.strip() == "":
         return [text] if text else []
     text = text.strip()
@@ -195,7 +208,9 @@ def split_chord(text: str) -> list[str]:
         return ["+"]
     trailing_plus = text.endswith("++")
     body = text[:-2] if trailing_plus else text
-    parts = [part.strip() for part in body.split("+") if part.strip()]
+    parts = [part.strip() for part in body.split("+")] if body else []
+    if any(part == "" for part in parts):
+        raise UnknownKeyError(text)
     if trailing_plus:
         parts.append("+")
     return parts
@@ -211,11 +226,13 @@ def keys_from_wire(value: object) -> list[str]:
     names: list[str] = []
     if isinstance(value, str):
         stripped = value.strip()
-        if stripped.startswith("["):
+        decoded: object = None
+        if stripped.startswith("[") and len(stripped) > 1:
             try:
                 decoded = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                raise ValueError("keys is neither a list nor a chord string") from exc
+            except (json.JSONDecodeError, RecursionError):
+                decoded = None  # not JSON: "[" is a key, "[+ctrl" a (bad) chord
+        if isinstance(decoded, list):
             return keys_from_wire(decoded)
         names = split_chord(value)
     elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):

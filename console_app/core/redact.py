@@ -22,7 +22,11 @@ _secrets: set[str] = set()
 _PATTERNS = [
     # Authorization headers and bearer tokens written anywhere.
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{6,}"),
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]{6,}"),
+    # The whole value after "Authorization:", scheme included ("Basic dXNlcjpw…" too).
+    re.compile(
+        r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)"
+        r"(?:(?:bearer|basic|token|digest|apikey)\s+)?[^'\"\s,}]{4,}"
+    ),
     re.compile(r"(?i)((?:api[_-]?key|token|secret)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}&]{6,}"),
     # Common key shapes (OpenAI-style and long opaque keys after a known prefix).
     re.compile(r"()\bsk-[A-Za-z0-9_\-]{16,}"),
@@ -69,8 +73,11 @@ def redact_obj(value: Any) -> Any:
                 "api_key",
                 "apikey",
                 "x-api-key",
+                "api-key",
                 "token",
+                "access_token",
                 "engine_token",
+                "password",
             }:
                 out[key] = REDACTED
             else:
@@ -82,7 +89,10 @@ def redact_obj(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the formatted message and any exception text."""
+    """A logging filter that redacts the formatted message, any exception text and stack.
+
+    Attach it to *handlers* (a logger's own filters see only records created on that logger,
+    not those propagated from its children)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -95,4 +105,8 @@ class RedactingFilter(logging.Filter):
             formatter = logging.Formatter()
             record.exc_text = redact(formatter.formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:  # arrived already formatted (a SocketHandler sends it so)
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

@@ -7,13 +7,38 @@ not know is kept as `UnknownContent`.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Tag
+
+
+def display_str(value: Any) -> str | None:
+    """A display-only field of something we do not understand: any JSON value, shown as text.
+
+    Why: an unknown item or block is kept and shown, never executed; a number where a string
+    was expected must not make the whole response unreadable.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+DisplayStr = Annotated[str | None, BeforeValidator(display_str)]
 
 
 class _Block(BaseModel):
+    """A content block. ``type`` always counts as set, so a request body built from models
+    carries it even when it was left at its default (``to_body`` dumps only what was set)."""
+
     model_config = ConfigDict(extra="allow")
+
+    def model_post_init(self, context: Any, /) -> None:
+        if getattr(self, "type", None) is not None:
+            self.model_fields_set.add("type")
 
 
 class InputText(_Block):
@@ -62,8 +87,8 @@ class Refusal(_Block):
 class UnknownContent(_Block):
     """A block of a type this version does not know: kept and shown as-is."""
 
-    type: str | None = None
-    text: str | None = None
+    type: DisplayStr = None
+    text: DisplayStr = None
 
 
 KNOWN_CONTENT_TYPES = frozenset(
@@ -81,7 +106,8 @@ KNOWN_CONTENT_TYPES = frozenset(
 
 def _content_tag(value: Any) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in KNOWN_CONTENT_TYPES else "unknown"
+    # isinstance first: a list or dict as "type" is unhashable and must not crash the parser.
+    return kind if isinstance(kind, str) and kind in KNOWN_CONTENT_TYPES else "unknown"
 
 
 ContentBlock = Annotated[

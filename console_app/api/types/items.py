@@ -13,15 +13,35 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-from console_app.api.types.content import ContentBlock, InputImage, InputText, block_text
+from console_app.api.types.content import (
+    ContentBlock,
+    DisplayStr,
+    InputImage,
+    InputText,
+    block_text,
+)
 
 
 class _Item(BaseModel):
+    """An item. ``type`` always counts as set (see ``_Block``), so ``to_body`` sends it."""
+
     model_config = ConfigDict(extra="allow")
+
+    def model_post_init(self, context: Any, /) -> None:
+        if getattr(self, "type", None) is not None:
+            self.model_fields_set.add("type")
 
 
 class MessageItem(_Item):
-    """A message; ``content`` is a string or a list of blocks (both dialects)."""
+    """A message; ``content`` is a string or a list of blocks (both dialects).
+
+    ``type`` is sent only when the caller set it: ``{"role", "content"}`` (an "easy input
+    message") is what both dialects accept, and the Lightcone schema has no ``"message"`` input
+    type at all.
+    """
+
+    def model_post_init(self, context: Any, /) -> None:
+        pass
 
     type: Literal["message"] = "message"
     id: str | None = None
@@ -71,11 +91,17 @@ class ComputerCallItem(_Item):
 
 
 class ScreenshotOutput(_Item):
-    """The image in a ``computer_call_output``: ``computer_screenshot`` (002) or ``input_image``."""
+    """The image in a ``computer_call_output``: ``computer_screenshot`` (002) or ``input_image``.
 
-    type: Literal["computer_screenshot", "input_image"] = "computer_screenshot"
+    The Lightcone schema (seed 000) declares this field a generic content block (``input_text``,
+    ``output_text``, ``summary_text`` or ``input_image``), so any ``type`` string is accepted
+    when reading; the console itself only sends the two image types.
+    """
+
+    type: str = "computer_screenshot"
     image_url: str | None = None
     file_id: str | None = None
+    text: str | None = None
 
 
 class AcknowledgedSafetyCheck(_Item):
@@ -110,10 +136,13 @@ class FunctionCallOutputItem(_Item):
 
 
 class UnknownItem(_Item):
-    """An item of a type this version does not know: kept, shown, never executed."""
+    """An item of a type this version does not know: kept, shown, never executed.
 
-    type: str | None = None
-    id: str | None = None
+    Its ``type`` and ``id`` are display-only, so any JSON value is accepted (shown as text).
+    """
+
+    type: DisplayStr = None
+    id: DisplayStr = None
 
 
 KNOWN_ITEM_TYPES = frozenset(
@@ -135,7 +164,8 @@ def _item_tag(value: Any) -> str:
             kind = "message"  # EasyInputMessage: {"role": ..., "content": ...} without a type
     else:
         kind = getattr(value, "type", None)
-    return kind if kind in KNOWN_ITEM_TYPES else "unknown"
+    # isinstance first: a list or dict as "type" is unhashable and must not crash the parser.
+    return kind if isinstance(kind, str) and kind in KNOWN_ITEM_TYPES else "unknown"
 
 
 _ItemUnion = (

@@ -13,22 +13,29 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from console_app.api.types.items import InputItem
 
 
-class ComputerTool(BaseModel):
+class _Tool(BaseModel):
+    """A tool definition; ``type`` always counts as set so ``to_body`` sends it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.model_fields_set.add("type")
+
+
+class ComputerTool(_Tool):
     """``computer_use`` (Lightcone) or ``computer_use_preview`` (OpenAI) tool.
 
     Lightcone makes the display size optional (inferred from the screenshot, else 1024×768);
     OpenAI requires it. The console always sends it.
     """
 
-    model_config = ConfigDict(extra="allow")
     type: Literal["computer_use", "computer_use_preview"] = "computer_use"
     display_width: int | None = Field(default=None, gt=0, le=16384)
     display_height: int | None = Field(default=None, gt=0, le=16384)
     environment: str | None = None
 
 
-class FunctionTool(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class FunctionTool(_Tool):
     type: Literal["function"] = "function"
     name: str
     description: str | None = None
@@ -36,8 +43,7 @@ class FunctionTool(BaseModel):
     strict: bool | None = None
 
 
-class OtherTool(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class OtherTool(_Tool):
     type: str
 
 
@@ -74,8 +80,15 @@ class CreateParams(BaseModel):
     truncation: Literal["auto", "disabled"] | None = None
 
     def to_body(self) -> dict[str, Any]:
-        """The JSON body: ``None`` fields are left out, as the SDKs do."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The JSON body: what the caller set, nothing added; ``None`` fields are left out.
+
+        Why ``exclude_unset``: a body parsed from the caller's dicts goes out exactly as given
+        (the official SDK sends the same bytes for the same parameters — the conformance tests
+        compare them), and defaults a server may not know (``"type": "message"`` on an easy
+        input message, which the Lightcone schema lacks) are never invented. Models built in
+        code still carry their ``type`` (it always counts as set).
+        """
+        return self.model_dump(mode="json", exclude_none=True, exclude_unset=True)
 
     def computer_tool(self) -> ComputerTool | None:
         for tool in self.tools or []:

@@ -7,6 +7,7 @@ client checks what it needs (an ``id``) and raises `APIResponseValidationError` 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -98,7 +99,11 @@ class Response(BaseModel):
         if isinstance(self.error, str):
             return self.error
         if isinstance(self.error, ErrorBody):
-            return self.error.message or self.error.type or "error"
+            body = self.error
+            if body.message or body.type or body.code is not None:
+                return body.message or body.type or str(body.code)
+            dumped = body.model_dump(mode="json", exclude_none=True)
+            return json.dumps(dumped, sort_keys=True) if dumped else "error"
         message = self.error.get("message")
         return str(message) if message else str(self.error)
 
