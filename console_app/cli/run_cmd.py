@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
     from console_app.agent.events import LoopEvent
     from console_app.agent.session import Session
     from console_app.core.records import StepRecord
-    from console_app.core.settings import Profile
+    from console_app.core.settings import Policy, Profile
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -91,9 +91,21 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
             updates[field] = value
     if args.stream:
         updates["stream"] = True
+    if args.approve == "auto":
+        updates["policy"] = auto_policy(profile.policy).model_dump()
     if updates:
         profile = Profile.model_validate({**profile.model_dump(), **updates})
     return profile
+
+
+def auto_policy(policy: Policy) -> Policy:
+    """``--approve auto``: every action type the policy does not block runs without asking.
+
+    Blocked types and blocked chords stay blocked, and pending safety checks still go to a
+    human (the loop always asks for those), so "auto" never widens what can happen.
+    """
+    per_type = {kind: choice for kind, choice in policy.per_type.items() if choice == "block"}
+    return policy.model_copy(update={"default": "auto", "per_type": per_type})
 
 
 async def _main(args: argparse.Namespace, profile: Profile) -> int:
