@@ -228,6 +228,8 @@ class ConsoleController(QObject):
         self.problems.close()
         self.attention.close()
         self.focus_guard.close()
+        self.screen.loader.wait(2000)  # decodes in flight land while the window still exists
+        self.window.timeline_model.thumbnails.wait(2000)
 
     # ------------------------------------------------------------------ loop callbacks
 

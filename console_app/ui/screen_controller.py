@@ -13,6 +13,7 @@ import logging
 from collections.abc import Hashable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 
@@ -123,8 +124,8 @@ class ScreenController(QObject):
     # ------------------------------------------------------------------ drawing
 
     def _decoded(self, key: Hashable, image: QImage) -> None:
-        if image.isNull():
-            return
+        if image.isNull() or not shiboken6.isValid(self.view.canvas):
+            return  # a decode that finished after the window was closed
         wanted = self._live_key if self.live else self._review_key
         if key == wanted:
             self._show(key, image)

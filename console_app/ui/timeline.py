@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -167,6 +168,8 @@ class TimelineModel(QAbstractTableModel):
         return ""
 
     def _thumbnail_ready(self, key: Any, _image: Any) -> None:
+        if not shiboken6.isValid(self):
+            return
         row = self._row_of.get(key)
         if row is not None:
             index = self.index(row, 0)

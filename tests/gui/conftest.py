@@ -83,5 +83,6 @@ def console(qtbot: Any, aloop: Any, script: Script) -> Any:
     window.activateWindow()
     qtbot.waitExposed(window)
     yield built
-    aloop.run_until_complete(built.aclose())
+    aloop.run_until_complete(built.aclose())  # also waits for screenshot decodes in flight
+    aloop.run_until_complete(asyncio.sleep(0.02))  # deliver their results
     window.allow_close = True
