@@ -88,10 +88,11 @@ class BaseComputer:
         with self._lock:
             if self._closed:
                 raise ActionRefused("the executor is closed")
+            # Clear first, then compare: a stop between the two is seen by one or the other.
+            self._stop.clear()
             if generation != self._generation:
                 raise ActionRefused("stopped (release_all) before this action started")
             plan = self.planner.plan(action, mapping, forbidden, self.held())
-            self._stop.clear()
             self._run(plan)
             self._executed(action, plan)
         return ExecutionResult(

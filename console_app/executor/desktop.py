@@ -91,7 +91,8 @@ class PyAutoGuiBackend:
     def _write(self, text: str, interval: float) -> None:
         self._call(self._gui.write, text, interval=interval)
 
-    def _extra_buttons(self) -> UnicodeKeymap:
+    def _xtest(self) -> UnicodeKeymap:
+        """An Xlib connection (the keymap helper's) for XTest buttons pyautogui lacks."""
         if self._keymap is None:
             self._keymap = UnicodeKeymap()
         return self._keymap
@@ -107,7 +108,7 @@ class PyAutoGuiBackend:
     def press_button(self, button: MouseButton) -> None:
         if button in _X11_EXTRA_BUTTONS:
             self._call(self._gui.failSafeCheck)
-            self._extra_buttons().fake_button(_X11_EXTRA_BUTTONS[button], press=True)
+            self._xtest().fake_button(_X11_EXTRA_BUTTONS[button], press=True)
         else:
             self._call(self._gui.mouseDown, button=button)
 
@@ -115,7 +116,7 @@ class PyAutoGuiBackend:
         with self._failsafe_suspended(force):
             if button in _X11_EXTRA_BUTTONS:
                 self._call(self._gui.failSafeCheck)
-                self._extra_buttons().fake_button(_X11_EXTRA_BUTTONS[button], press=False)
+                self._xtest().fake_button(_X11_EXTRA_BUTTONS[button], press=False)
             else:
                 self._call(self._gui.mouseUp, button=button)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -76,6 +77,8 @@ from console_app.executor.keymap import PYAUTOGUI_KEYS
 
 Environment = Literal["desktop", "browser"]
 
+ACTION_CLASSES: tuple[type, ...] = typing.get_args(typing.get_args(Action)[0])
+"""Every class of the `Action` union (anything else is refused, not silently ignored)."""
 MAX_WHEEL_NOTCHES = 100
 DRAG_STEP_PX = 20
 MAX_DRAG_STEPS = 25
@@ -236,6 +239,9 @@ class Planner:
         forbidden: Sequence[RectTuple | Rect],
         held: Sequence[str],
     ) -> Plan:
+        if not isinstance(action, ACTION_CLASSES):
+            # a new action type must be taught to the executor, never silently "run"
+            raise ActionRefused(f"the executor cannot run {getattr(action, 'type', action)!r}")
         rects = [Rect.of(rect) for rect in forbidden]
         t = self.timing
         plan = Plan(detail=describe(action))
@@ -330,6 +336,8 @@ class Planner:
                 plan.detail = "screenshot: nothing to send (the loop captures again)"
             case Terminate() | Answer() | Done():
                 plan.detail = f"{action.type} is final: nothing sent to the desktop"
+            case _:  # pragma: no cover - ACTION_CLASSES and this match list the same types
+                raise ActionRefused(f"the executor cannot run {action.type!r}")
         return plan
 
     def _drag(self, points: list[tuple[int, int]]) -> list[Step]:

@@ -267,3 +267,54 @@ def test_navigate_on_the_desktop_opens_the_system_browser(tmp_path: Path) -> Non
     while not opened.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert opened.read_text() == "https://example.org/a?b=1"
+
+
+def test_text_is_exact_while_shift_is_held_and_the_hold_survives(
+    target: TargetApp, desktop: DesktopComputer, screen_mapping: ViewportMapping
+) -> None:
+    focus_by_click(target, desktop, screen_mapping, "line_edit")
+    desktop.execute(KeyDown(keys=["shift"]), screen_mapping)
+    desktop.execute(TypeText(text="abc é"), screen_mapping)
+    x, y = target.center("drag_area")
+    desktop.execute(Click(x=x, y=y), screen_mapping)
+    target.sync()
+    assert last_text(target, "line_edit") == "abc é"
+    (press,) = target.events("press")
+    assert press["modifiers"] == ["shift"]  # xdotool put the held Shift back
+    assert desktop.release_all() == ["key:shift"]
+
+
+def test_held_input_is_released_when_the_process_exits(
+    target: TargetApp, desktop: DesktopComputer, screen_mapping: ViewportMapping
+) -> None:
+    """A process that holds Shift and a button and exits without closing its computer."""
+    focus_by_click(target, desktop, screen_mapping, "line_edit")
+    x, y = target.center("drag_area")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules.setdefault("mouseinfo", None)
+        from console_app.capture.monitors import list_monitors
+        from console_app.capture.mapping import ViewportMapping
+        from console_app.core.actions import KeyDown, MouseDown
+        from console_app.executor.desktop import DesktopComputer
+        monitor = list_monitors()[0]
+        mapping = ViewportMapping(monitor.width, monitor.height, monitor)
+        computer = DesktopComputer()
+        computer.execute(KeyDown(keys=["shift"]), mapping)
+        computer.execute(MouseDown(x={x}, y={y}), mapping)
+        print(computer.held())
+        sys.exit(0)  # no close(): the atexit hook must release
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['key:shift', 'button:left']"
+    target.sync()
+    (press,) = target.events("press")
+    assert press["modifiers"] == ["shift"] and press["widget"] == "drag_area"
+    (release,) = target.events("release")
+    assert release["button"] == "left"
+    assert [e["keysym"] for e in target.events("key_release")] == [XK_SHIFT_L]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from console_app.capture.mapping import ViewportMapping
@@ -10,6 +12,7 @@ from console_app.core.actions import (
     Action,
     Click,
     Drag,
+    KeyDown,
     Keypress,
     Move,
     Point,
@@ -17,7 +20,7 @@ from console_app.core.actions import (
     Scroll,
     TypeText,
 )
-from console_app.executor.computer import ActionRefused
+from console_app.executor.computer import ActionRefused, FailSafeTriggered
 from console_app.executor.desktop import DesktopComputer
 from tests.e2e.conftest import TargetApp
 
@@ -139,3 +142,21 @@ def test_a_failsafe_corner_is_never_targeted(
 ) -> None:
     assert_refused_silently(target, desktop, Click(x=0, y=0), screen_mapping, "fail-safe")
     assert_refused_silently(target, desktop, Click(x=1919, y=1079), screen_mapping, "fail-safe")
+
+
+def test_the_failsafe_stays_on_and_held_input_is_still_released(
+    target: TargetApp, desktop: DesktopComputer, screen_mapping: ViewportMapping
+) -> None:
+    """A human slams the pointer into a corner: the next action fails, nothing is clicked, and
+    the held Shift is released anyway."""
+    desktop.execute(KeyDown(keys=["shift"]), screen_mapping)
+    subprocess.run(["xdotool", "mousemove", "0", "0"], check=True)
+    target.mark(settle=0.1)
+    x, y = target.center("ok_button")
+    with pytest.raises(FailSafeTriggered) as stopped:
+        desktop.execute(Click(x=x, y=y), screen_mapping)
+    assert stopped.value.released == ["key:shift"]
+    assert desktop.held() == []
+    target.sync()
+    assert target.events("press") == [] and target.events("clicked") == []
+    subprocess.run(["xdotool", "mousemove", "960", "540"], check=True)

@@ -43,6 +43,7 @@ from console_app.executor import (
     ExecutionInterrupted,
     RecordingBackend,
     RecordingComputer,
+    Timing,
     wheel_notches,
 )
 from console_app.executor.backend import (
@@ -120,8 +121,7 @@ def test_multi_clicks(computer: RecordingComputer, action: Action, button: str, 
 
 
 def test_multi_clicks_pause_between_clicks() -> None:
-    computer = RecordingComputer()
-    computer.planner.timing = type(computer.planner.timing)()  # the real timing
+    computer = RecordingComputer(timing=Timing())  # the desktop's timing, not the instant one
     computer.execute(TripleClick(x=10, y=10), MAPPING)
     pauses = [s.seconds for s in computer.steps if isinstance(s, Pause)]
     assert pauses == [0.02, 0.03, 0.03]
@@ -555,3 +555,12 @@ def test_logical_input_space_sends_logical_coordinates() -> None:
     # forbidden rectangles are in screen (physical) pixels
     with pytest.raises(ActionRefused, match="protected area"):
         computer.execute(Click(x=720, y=450), mapping, forbidden=[(1400, 880, 100, 100)])
+
+
+def test_an_unknown_action_object_is_refused(computer: RecordingComputer) -> None:
+    class Teleport:
+        type = "teleport"
+
+    with pytest.raises(ActionRefused, match="cannot run 'teleport'"):
+        computer.execute(Teleport(), MAPPING)  # type: ignore[arg-type]
+    assert computer.steps == []
