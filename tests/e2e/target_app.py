@@ -8,9 +8,12 @@ Why a separate app: the executor sends real X input, so the only honest proof th
 landed "inside the OK button" is a real widget saying so. Every mouse press/release/double
 click/move, wheel, key press/release, text change and button click is written to the log as one
 JSON object per line, flushed immediately, with the receiving widget's object name and global +
-local coordinates. Only *spontaneous* events reaching a QWidget are logged: Qt delivers the real
-X event to the deepest widget first (spontaneous) and re-sends non-spontaneous copies to parents
-when a child ignores it, so this rule logs each real event exactly once.
+local coordinates. Key events carry ``key`` (Qt's int code), ``key_enum`` (``"Key_Escape"``),
+``key_name`` (``QKeySequence`` text, ``"Esc"``), ``text`` and ``keysym`` (the X keysym).
+
+Only *spontaneous* events reaching a QWidget are logged: Qt delivers the real X event to the
+deepest widget first (spontaneous) and re-sends non-spontaneous copies to parents when a child
+ignores it, so this rule logs each real event exactly once.
 
 Once shown, the window writes the global geometry of every named widget to ``--geometry-out``
 (default: the log path + ``.geometry.json``), atomically, so tests know where to aim.
@@ -124,6 +127,14 @@ def _modifiers(mods: Qt.KeyboardModifier) -> list[str]:
     return [name for flag, name in _MODIFIER_NAMES.items() if mods & flag]
 
 
+def _key_enum(key: int) -> str:
+    """Qt's name for a key code ("Key_Escape", "Key_A"); "" for 0 or unknown codes."""
+    try:
+        return (Qt.Key(key).name or "") if key else ""
+    except ValueError:
+        return ""
+
+
 class EventRecorder(QObject):
     """Application-wide event filter that logs each real input event once."""
 
@@ -170,6 +181,7 @@ class EventRecorder(QObject):
                 widget=widget_name(obj),
                 key=event.key(),  # type: ignore[attr-defined]
                 key_name=QKeySequence(event.key()).toString(),  # type: ignore[attr-defined]
+                key_enum=_key_enum(event.key()),  # type: ignore[attr-defined]
                 text=event.text(),  # type: ignore[attr-defined]
                 keysym=event.nativeVirtualKey(),  # type: ignore[attr-defined]
                 modifiers=_modifiers(event.modifiers()),  # type: ignore[attr-defined]

@@ -318,3 +318,13 @@ def test_held_input_is_released_when_the_process_exits(
     (release,) = target.events("release")
     assert release["button"] == "left"
     assert [e["keysym"] for e in target.events("key_release")] == [XK_SHIFT_L]
+
+
+def test_the_log_names_keys_three_ways(
+    target: TargetApp, desktop: DesktopComputer, screen_mapping: ViewportMapping
+) -> None:
+    focus_by_click(target, desktop, screen_mapping, "line_edit")
+    desktop.execute(build_action({"type": "keypress", "keys": ["escape"]}), screen_mapping)
+    target.sync()
+    (press,) = target.events("key_press")
+    assert (press["key_enum"], press["key_name"], press["keysym"]) == ("Key_Escape", "Esc", 0xFF1B)
