@@ -190,7 +190,13 @@ class ApprovalController(QObject):
 
     def _refresh(self, *_: Any) -> None:
         self.bar.approve_button.setEnabled(self.can_approve())
-        self.bar.approve_button.setText("Run edited  ⏎" if self.editing else "Approve  ⏎")
+        text = "Run edited  ⏎" if self.editing else "Approve  ⏎"
+        if self.pending and self.request is not None:
+            if not self.checks_ticked():
+                text += "   (tick the safety checks first)"
+            elif not self.editing and not self.request.proposal.executable:
+                text = "Cannot run as proposed: edit, reject or skip"
+        self.bar.approve_button.setText(text)
         self.overlaysChanged.emit()
 
     # ------------------------------------------------------------------ decisions

@@ -199,10 +199,11 @@ def _point(space: ImageSpace, x: float, y: float, label: str) -> Crosshair:
 
 
 def click_marks(ix: float, iy: float, count: int) -> ClickMarks:
-    """Marks on a circle around the target: 1 at upper left, then clockwise."""
+    """Marks on an arc above the target, numbered left to right (the button label sits below
+    right of the target, so they never cover it)."""
     marks = []
     for n in range(count):
-        angle = math.radians(-135 + n * (360 / count))
+        angle = math.radians(-90 + (n - (count - 1) / 2) * 50)
         marks.append(
             (ix + MARK_RADIUS * math.cos(angle), iy + MARK_RADIUS * math.sin(angle), n + 1)
         )

@@ -232,6 +232,7 @@ def test_approve_waits_for_every_safety_check(console, script, drive) -> None:
         bar = console.window.approval
         assert bar.checks_box.isVisible() and len(bar.check_boxes) == 2
         assert not bar.approve_button.isEnabled()
+        assert "tick the safety checks first" in bar.approve_button.text()
         key(console, Qt.Key.Key_Return)  # ignored: checks not ticked
         await until(lambda: True)
         assert console.controller.approval.pending and script.loop.decisions == []

@@ -64,6 +64,8 @@ def test_multi_clicks_have_numbered_marks_around_the_target(kind: str, count: in
         assert math.hypot(mx - 300.5, my - 400.5) == pytest.approx(MARK_RADIUS)
     positions = {(round(mx), round(my)) for mx, my, _ in marks.marks}
     assert len(positions) == count  # distinct, not stacked
+    assert all(my < 400.5 for _, my, _ in marks.marks)  # above the target, clear of the label
+    assert [mx for mx, _, _ in marks.marks] == sorted(mx for mx, _, _ in marks.marks)
 
 
 def test_drag_is_an_arrow_from_press_to_release() -> None:
