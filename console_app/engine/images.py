@@ -1,0 +1,87 @@
+"""Screenshots arrive as ``data:image/...;base64,...`` URLs; decode them once, safely.
+
+Why so strict: the engine is offline and loopback-only, so it never fetches an ``http(s)``
+image URL; and a body of up to 20 MB can hold a PNG that expands to gigapixels, so the pixel
+count is checked before the pixels are decoded. Any failure is a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from console_app.engine.errors import EngineError, bad_request
+
+MAX_PIXELS = 7680 * 4320
+MAX_SIDE = 16384
+
+
+@dataclass(frozen=True, eq=False)
+class Screenshot:
+    """A decoded screenshot: its size in pixels, a digest of its bytes, and BGR pixels."""
+
+    width: int
+    height: int
+    digest: str
+    pixels: npt.NDArray[np.uint8]
+
+
+def decode_image_url(url: str, *, param: str) -> Screenshot:
+    """Decode a data URL into a `Screenshot`; raise a 400 `EngineError` on anything else."""
+    if not url.startswith("data:"):
+        kind = "an http(s) URL" if url.startswith(("http://", "https://")) else "not a data: URL"
+        raise bad_request(
+            f"{param}: the local engine only accepts screenshots as data:image/...;base64 URLs "
+            f"(this is {kind}; it never fetches images)",
+            code="unsupported_image_url",
+            param=param,
+        )
+    header, sep, payload = url.partition(",")
+    mime = header[5:].split(";", 1)[0].strip().lower()
+    if not sep or ";base64" not in header.lower():
+        raise _invalid(param, "it is not base64-encoded")
+    if mime and not mime.startswith("image/"):
+        raise _invalid(param, f"its type is {mime!r}, not an image")
+    try:
+        raw = base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _invalid(param, "its base64 payload does not decode") from None
+    if not raw:
+        raise _invalid(param, "it is empty")
+    return _decode_bytes(raw, param)
+
+
+def _decode_bytes(raw: bytes, param: str) -> Screenshot:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as image:
+                width, height = image.size
+                if width < 1 or height < 1 or max(width, height) > MAX_SIDE:
+                    raise _invalid(param, f"its size {width}×{height} is out of range")
+                if width * height > MAX_PIXELS:
+                    raise _invalid(param, f"it has more than {MAX_PIXELS} pixels")
+                image.load()
+                rgb = image.convert("RGB")
+    except Exception as exc:
+        if isinstance(exc, EngineError):  # our own refusal from the size checks
+            raise
+        raise _invalid(param, f"it is not a readable image ({type(exc).__name__})") from None
+    pixels = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8)[:, :, ::-1])
+    return Screenshot(
+        width=width, height=height, digest=hashlib.sha256(raw).hexdigest(), pixels=pixels
+    )
+
+
+def _invalid(param: str, why: str) -> EngineError:
+    return bad_request(
+        f"{param}: the image cannot be used: {why}", code="invalid_image", param=param
+    )

@@ -1,0 +1,93 @@
+"""Which point focuses the field a label or placeholder names (drawn screens, no OCR)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from console_app.engine.fields import field_point
+from console_app.engine.ocr import Box
+from tests.unit.engine.helpers import FONT_PATH
+
+BACKGROUND = (239, 239, 239)
+BORDER = (150, 150, 150)
+FIELD = (255, 255, 255)
+
+
+def canvas(size: tuple[int, int] = (600, 160)) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    image = Image.new("RGB", size, BACKGROUND)
+    return image, ImageDraw.Draw(image)
+
+
+def field(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> None:
+    draw.rectangle(box, fill=FIELD, outline=BORDER)
+
+
+def text(draw: ImageDraw.ImageDraw, at: tuple[int, int], words: str) -> Box:
+    font = ImageFont.truetype(FONT_PATH, 18)
+    draw.text(at, words, fill=(30, 30, 30), font=font)
+    x0, y0, x1, y1 = font.getbbox(words)
+    # OCR boxes carry a few pixels of padding around the glyphs
+    return Box(at[0] + x0 - 3, at[1] + y0 - 3, at[0] + x1 + 3, at[1] + y1 + 3)
+
+
+def bgr(image: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+
+
+def inside(x: float, y: float, box: tuple[int, int, int, int]) -> bool:
+    return box[0] < x < box[2] and box[1] < y < box[3]
+
+
+def test_field_to_the_right_of_its_label() -> None:
+    image, draw = canvas()
+    label = text(draw, (10, 12), "Full name")
+    target = (200, 6, 590, 36)  # a wide gap between label and field, as in Qt grid layouts
+    field(draw, target)
+    point = field_point(bgr(image), label)
+    assert point.rule == "right"
+    assert inside(point.x, point.y, target)
+
+
+def test_field_below_its_label() -> None:
+    image, draw = canvas()
+    label = text(draw, (10, 10), "Delivery notes")
+    target = (8, 40, 590, 68)
+    field(draw, target)
+    point = field_point(bgr(image), label)
+    assert point.rule == "below"
+    assert inside(point.x, point.y, target)
+
+
+def test_placeholder_inside_its_field_is_clicked_itself() -> None:
+    image, draw = canvas()
+    target = (8, 20, 590, 50)
+    field(draw, target)
+    placeholder = text(draw, (13, 25), "Search products")
+    point = field_point(bgr(image), placeholder)
+    assert point.rule == "placeholder"
+    assert inside(point.x, point.y, target)
+    assert (point.x, point.y) == placeholder.center
+
+
+def test_no_field_anywhere_falls_back_to_the_text() -> None:
+    image, draw = canvas()
+    label = text(draw, (10, 10), "Lonely label")
+    point = field_point(bgr(image), label)
+    assert point.rule == "text"
+    assert (point.x, point.y) == label.center
+
+
+def test_jpeg_noise_does_not_move_the_answer() -> None:
+    import io
+
+    image, draw = canvas()
+    label = text(draw, (10, 12), "Email")
+    target = (120, 6, 590, 36)
+    field(draw, target)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=70)
+    noisy = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    point = field_point(bgr(noisy), label)
+    assert point.rule == "right"
+    assert inside(point.x, point.y, target)
