@@ -22,7 +22,13 @@ DEFAULT_SIZE = (1600, 1000)
 
 @dataclass
 class Console:
-    """The assembled console (what `build_console` returns)."""
+    """The assembled console (what `build_console` returns).
+
+    Hook points for the views built elsewhere: connect the history view to
+    ``window.history_action.triggered`` (the recorder is ``sessions.recorder``) and the settings
+    dialog to ``window.settings_action.triggered``; after the dialog saves, it calls
+    ``profiles.reload()`` so the pickers (and a changed local engine) follow.
+    """
 
     window: Any  # MainWindow
     controller: Any  # ConsoleController
