@@ -3,9 +3,11 @@ SIGTERM/SIGINT, state surviving a restart, loopback-only binding and token handl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -88,6 +90,8 @@ def test_launcher_handshake_restart_and_clean_exit(tmp_path: Path) -> None:
         assert stop(second) == 0
     database = data / "engine.sqlite3"
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     log_text = (log_dir() / "engine.log").read_text(errors="replace")
     assert first.token not in log_text and second.token not in log_text
 

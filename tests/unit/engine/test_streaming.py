@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from console_app.api.sse import SSEDecoder
 from tests.unit.engine.helpers import RunningEngine, data_url, draw_screen, user_turn
@@ -108,3 +109,21 @@ def test_retrieve_with_stream_replays_after_starting_after(engine: RunningEngine
         replayed = read_events(replay)
     assert [p["sequence_number"] for _, p in replayed] == list(range(4, len(events)))
     assert [p for _, p in replayed] == [p for _, p in events[4:]]
+
+
+def test_a_planner_failure_is_a_failed_response_not_a_500(
+    engine: RunningEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("planner bug")
+
+    monkeypatch.setattr("console_app.engine.service.plan_turn", broken)
+    events = stream(engine, {"input": "press enter"})
+    assert [name for name, _ in events][-1] == "response.failed"
+    failed = events[-1][1]["response"]
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == "planner_error"
+    with engine.client() as client:
+        plain = client.post("/v1/responses", json={"input": "press enter"})
+        assert plain.status_code == 200 and plain.json()["status"] == "failed"
+        assert client.get(f"/v1/responses/{failed['id']}").json()["status"] == "failed"
