@@ -101,6 +101,11 @@ def build_console(
     holder["profiles"] = profiles
     if profile:
         profiles.select(profile)
+    from console_app.ui.history_controller import attach_history
+    from console_app.ui.settings_controller import attach_settings
+
+    attach_history(window, sessions, profiles)
+    attach_settings(window, profiles)
     if notice:
         controller.problems.show(Entry("info", notice))
     hotkey = None
