@@ -4,9 +4,11 @@
 from the pixels around the text only (no widget tree: the engine sees a screenshot). The rule,
 in order — the first that applies wins:
 
-1. **Placeholder**: the text sits inside a box — a colour edge lies within 0.6 text heights
-   to its left (the field's border, not the image edge) while the colour one text height to
-   its right is still the text's own background (the field's interior) → click the text.
+1. **Placeholder**: the text sits inside a box — a line (a row differing from the text's
+   background along 80 % of its width) runs within one text height above it *and* below it
+   (the field's top and bottom borders), a column just at its left end differs along 80 % of
+   its height (the left border), and the colour one text height to its right is still the
+   text's own background (the field's interior) → click the text.
 2. **Field to the right** (label on the left): scanning right along the text's middle row,
    the colour changes from the label's background within ``max(12 × text height, 30 % of the
    width)`` (the field's left border) and does not return to it for at least 3 text heights
@@ -32,6 +34,7 @@ import numpy.typing as npt
 from console_app.engine.ocr import Box
 
 COLOR_TOLERANCE = 40
+LINE_COVERAGE = 0.8
 FieldRule = Literal["placeholder", "right", "below", "text"]
 
 Pixels = npt.NDArray[np.uint8]
@@ -100,15 +103,59 @@ def _patch(pixels: Pixels, x: int, box: Box) -> npt.NDArray[np.int16]:
 
 
 def _enclosed(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float) -> bool:
+    """A placeholder: the field's top and bottom borders run across the text (rows above and
+    below it that differ from the text's background along most of its width), and the field's
+    interior continues to its right.
+
+    Why lines above and below rather than an edge on the left: an OCR box is padded, so it can
+    start left of the field's border, and a label near a window edge has an "edge" on its left
+    too — but a label has no line running right above and right below it.
+    """
     width = pixels.shape[1]
-    x_to = _clip(box.x0 - 1, width)
-    reach = round(0.6 * h)
-    if x_to < 1 or round(box.x1 + h) >= width:
+    if round(box.x1 + h) >= width:
         return False
-    left = _row_band(pixels, box.center[1], max(0, x_to - reach), x_to + 1)
-    border_on_left = bool(_differs(left, bg).any())
-    right_same = not bool(_differs(_patch(pixels, round(box.x1 + h), box), bg))
-    return border_on_left and right_same
+    if bool(_differs(_patch(pixels, round(box.x1 + h), box), bg)):
+        return False
+    return (
+        _border_on_left(pixels, box, bg, h)
+        and _line_near(pixels, box, bg, h, up=True)
+        and _line_near(pixels, box, bg, h, up=False)
+    )
+
+
+def _border_on_left(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float) -> bool:
+    """A column near the text's left end (OCR boxes are padded, so from 0.6 text heights
+    outside to 0.3 inside) that differs from ``bg`` along most of the text's height: the
+    field's left border. A label stacked between two fields has lines above and below it but
+    nothing like this on its left."""
+    height, width = pixels.shape[:2]
+    y0, y1 = _clip(box.y0, height), _clip(box.y1, height)
+    if y1 <= y0:
+        return False
+    for x in range(_clip(box.x0 - 0.6 * h, width), _clip(box.x0 + 0.3 * h, width) + 1):
+        column = pixels[y0 : y1 + 1, x].astype(np.int16)
+        if float(_differs(column, bg).mean()) >= LINE_COVERAGE:
+            return True
+    return False
+
+
+def _line_near(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float, *, up: bool) -> bool:
+    """Is there a row within one text height beyond the text (searching outward from its middle)
+    that differs from ``bg`` along at least `LINE_COVERAGE` of the text's width?"""
+    height, width = pixels.shape[:2]
+    x0, x1 = _clip(box.x0 + 2, width), _clip(box.x1 - 2, width)
+    if x1 <= x0:
+        return False
+    middle = _clip(box.center[1], height)
+    if up:
+        rows = range(middle, max(-1, _clip(box.y0 - h, height) - 1), -1)
+    else:
+        rows = range(middle, min(height, _clip(box.y1 + h, height) + 1))
+    for y in rows:
+        row = pixels[y, x0 : x1 + 1].astype(np.int16)
+        if float(_differs(row, bg).mean()) >= LINE_COVERAGE:
+            return True
+    return False
 
 
 def _row_band(
@@ -154,9 +201,20 @@ def _field_right(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float) 
     if edge is None or edge > reach:
         return None
     end = _return_to_bg(changed, edge + 3, 4)
-    if end - edge < 3 * h:
+    if end - edge >= 3 * h:  # a field whose colour differs from the label's background
+        return x_from + edge + min((end - edge) / 2, 6 * h)
+    # A field as light as the background (white on near-white): recognise it by its top and
+    # bottom borders running to the right of its left edge, over at least 3 text heights.
+    left = x_from + edge
+    if left + 3 + 3 * h >= width:
         return None
-    return x_from + edge + min((end - edge) / 2, 6 * h)
+    probe = Box(left + 3, box.y0, left + 3 + 3 * h, box.y1)
+    interior = _patch(pixels, round(left + 5), box)
+    if _line_near(pixels, probe, interior, h, up=True) and _line_near(
+        pixels, probe, interior, h, up=False
+    ):
+        return left + 2 * h
+    return None
 
 
 def _field_below(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float) -> float | None:

@@ -91,3 +91,54 @@ def test_jpeg_noise_does_not_move_the_answer() -> None:
     point = field_point(bgr(noisy), label)
     assert point.rule == "right"
     assert inside(point.x, point.y, target)
+
+
+def test_a_label_next_to_a_window_edge_is_not_a_placeholder() -> None:
+    # Regression: a label 10 px right of a dark window edge was taken for a placeholder (the
+    # edge looked like a field's left border), so typing went to the label, not the field.
+    image, draw = canvas()
+    draw.rectangle((0, 0, 9, 159), fill=(0, 0, 0))
+    label = text(draw, (14, 12), "Name")
+    target = (120, 6, 590, 36)
+    field(draw, target)
+    point = field_point(bgr(image), label)
+    assert point.rule == "right"
+    assert inside(point.x, point.y, target)
+
+
+def test_a_placeholder_whose_ocr_box_covers_the_border_is_still_a_placeholder() -> None:
+    image, draw = canvas()
+    target = (20, 20, 590, 50)
+    field(draw, target)
+    placeholder = text(draw, (24, 25), "Name")
+    padded = Box(placeholder.x0 - 4, placeholder.y0 - 2, placeholder.x1, placeholder.y1 + 4)
+    assert padded.x0 < target[0]  # the box starts left of the field's border
+    point = field_point(bgr(image), padded)
+    assert point.rule == "placeholder"
+    assert inside(point.x, point.y, target)
+
+
+def test_a_white_field_on_a_near_white_window_is_found_by_its_borders() -> None:
+    # Qt's default look: window #f4f4f4, field interior #ffffff — closer than the colour
+    # tolerance, so only the field's border lines tell it apart.
+    image = Image.new("RGB", (600, 160), (244, 244, 244))
+    draw = ImageDraw.Draw(image)
+    label = text(draw, (10, 12), "Name")
+    target = (90, 6, 590, 36)
+    draw.rectangle(target, fill=(255, 255, 255), outline=(190, 190, 190))
+    point = field_point(bgr(image), label)
+    assert point.rule == "right"
+    assert inside(point.x, point.y, target)
+
+
+def test_a_label_stacked_between_two_fields_names_the_field_below() -> None:
+    # Lines run just above (the previous field's bottom) and just below (its own field's top)
+    # the label: that alone must not make it a placeholder.
+    image, draw = canvas((600, 200))
+    field(draw, (8, 10, 590, 40))
+    label = text(draw, (10, 44), "Notes")
+    target = (8, 68, 590, 120)
+    field(draw, target)
+    point = field_point(bgr(image), label)
+    assert point.rule == "below"
+    assert inside(point.x, point.y, target)
