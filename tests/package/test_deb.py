@@ -1,0 +1,326 @@
+"""The installer, end to end: build the bundle and the .deb, lint it, install it into a clean
+Debian root with apt, and run the installed ``console-app --self-test`` there.
+
+Run: ``sudo .venv/bin/pytest -m package tests/package`` (root: debootstrap, chroot, mounts;
+network: debootstrap and apt download from the Debian mirror). .ci/run runs it after
+scripts/test. A fresh build is reused (``packaging/build.py --if-stale``); the debootstrap
+result and downloaded .debs are cached (see clean_root.py), so only the first run is slow.
+
+The order of the tests is the order of the story: the package is well formed, lintian has no
+errors, apt installs it into a root that has nothing else, the self-test passes there on a
+display served from *outside* the root (so no X package inside the root can hide a missing
+dependency), fails loudly without a display, passes under ``xvfb-run`` inside the root, and its
+keyring check passes once a Secret Service is running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console_app.ui.self_test import CHECK_NAMES
+from tests.package.clean_root import NOTES, CleanRoot, deb_members, dpkg_deb_field, host_suite
+
+pytestmark = [pytest.mark.package, pytest.mark.timeout(1200)]
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ROOT / "dist" / "operator-console.build.json"
+CHECKS = ("data", "qt", "screen", "input", "engine", "ocr", "keyring")
+LINE = re.compile(r"^(PASS|WARN|FAIL) (\w+): (.*) \[\d+\.\d s\]$")
+SCREEN = "-screen 0 1920x1080x24 -nolisten tcp"
+
+# What Qt's xcb platform plugin, mss and the executor need from the system: each must be a
+# dependency (directly; apt may pull more through them).
+REQUIRED_DEPENDS = (
+    "libxcb1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render0",
+    "libxcb-shm0",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
+    "libxkbcommon0",
+    "libxkbcommon-x11-0",
+    "libx11-xcb1",
+    "libfontconfig1",
+    "libgl1",
+    "libegl1",
+    "libglib2.0-0",
+    "libdbus-1-3",
+    "xdotool",
+    "fonts-dejavu-core",
+)
+
+
+def version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        value: str = tomllib.load(handle)["project"]["version"]
+    return value
+
+
+def parse_self_test(output: str) -> dict[str, tuple[str, str]]:
+    """check name → (status, detail) for every check line of the self-test output."""
+    found = {}
+    for line in output.splitlines():
+        match = LINE.match(line.strip())
+        if match:
+            found[match.group(2)] = (match.group(1), match.group(3))
+    return found
+
+
+def assert_all_pass(output: str, *, keyring: str) -> dict[str, tuple[str, str]]:
+    checks = parse_self_test(output)
+    assert set(checks) == set(CHECKS), f"check lines missing or extra:\n{output}"
+    for name in CHECKS:
+        expected = keyring if name == "keyring" else "PASS"
+        assert checks[name][0] == expected, f"{name} is {checks[name]}:\n{output}"
+    assert re.search(r"^self-test OK: \d+ passed", output, re.MULTILINE), output
+    return checks
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    if os.geteuid() != 0:
+        pytest.fail("the installer test needs root (debootstrap, chroot, mounts): run it as root")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "build.py"), "--if-stale"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    )
+    report = json.loads(REPORT.read_text())
+    rebuilt = "up to date" not in result.stdout
+    NOTES.append(
+        f"bundle {report['bundle_bytes'] / 2**20:.0f} MiB, built in {report['bundle_seconds']} s; "
+        f".deb {report['deb_bytes'] / 2**20:.0f} MiB in {report['deb_seconds']} s "
+        f"({'built now' if rebuilt else 'fresh build reused'}, "
+        f"{time.perf_counter() - started:.0f} s in this run)"
+    )
+    NOTES.append(f"Depends: {', '.join(report['depends'])}")
+    path = Path(report["deb"])
+    assert path.name == f"operator-console_{version()}_amd64.deb"
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean_root(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CleanRoot]:
+    suite = host_suite()
+    root = CleanRoot.create(tmp_path_factory.mktemp("clean-root") / suite, suite)
+    info = root.info
+    NOTES.append(
+        f"debootstrap {suite} minbase: "
+        + (f"cold {info.cold_seconds:.0f} s" if info.cold_seconds else "cached tarball")
+        + f", extracted in {info.extract_seconds:.1f} s"
+    )
+    root.copy_in(deb, f"/tmp/{deb.name}")
+    try:
+        yield root
+    finally:
+        root.remove()
+
+
+@pytest.fixture(scope="module")
+def installed(clean_root: CleanRoot, deb: Path) -> CleanRoot:
+    started = time.perf_counter()
+    result = clean_root.run(
+        f"apt-get update -q\ncd /tmp\napt-get install -y -q --no-install-recommends ./{deb.name}\n",
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
+    count = len(re.findall(r"^Setting up ", result.stdout, re.MULTILINE))
+    NOTES.append(
+        f"apt-get install ./{deb.name}: {count} packages in {time.perf_counter() - started:.0f} s"
+    )
+    return clean_root
+
+
+@pytest.fixture(scope="module")
+def host_display(installed: CleanRoot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An Xvfb on the host, with access control like a desktop session: its socket folder is
+    bind-mounted into the root and the root's ``~/.Xauthority`` holds the cookie."""
+    cookie = secrets.token_hex(16)
+    server_auth = tmp_path_factory.mktemp("xauth") / "server"
+    # The server accepts every cookie in its file whatever display the entry names.
+    subprocess.run(["xauth", "-q", "-f", str(server_auth), "add", ":0", ".", cookie], check=True)
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-auth", str(server_auth), *SCREEN.split()],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        number = reader.readline().strip()
+    assert number.isdigit(), "Xvfb did not report its display number"
+    client_auth = installed.path / "root" / ".Xauthority"
+    subprocess.run(
+        ["xauth", "-q", "-f", str(client_auth), "add", f":{number}", ".", cookie], check=True
+    )
+    installed.x11_dir = Path("/tmp/.X11-unix")
+    try:
+        yield f":{number}"
+    finally:
+        installed.x11_dir = None
+        client_auth.unlink(missing_ok=True)
+        server.terminate()
+        server.wait(10)
+
+
+# -- the package ------------------------------------------------------------------------------
+
+
+def test_package_fields_and_layout(deb: Path) -> None:
+    assert dpkg_deb_field(deb, "Package") == "operator-console"
+    assert dpkg_deb_field(deb, "Version") == version()
+    assert dpkg_deb_field(deb, "Architecture") == "amd64"
+    depends = {d.split()[0] for d in dpkg_deb_field(deb, "Depends").split(", ")}
+    assert set(REQUIRED_DEPENDS) <= depends, set(REQUIRED_DEPENDS) - depends
+
+    members = deb_members(deb)
+    launcher = members["usr/bin/console-app"]
+    assert launcher.link == "/opt/operator-console/console-app"
+    assert members["opt/operator-console/console-app"].mode == "-rwxr-xr-x"
+    assert {m.owner for m in members.values()} == {"root/root"}
+    desktop = "usr/share/applications/operator-console.desktop"
+    assert desktop in members
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        assert f"usr/share/icons/hicolor/{size}x{size}/apps/operator-console.png" in members
+    assert "usr/share/icons/hicolor/scalable/apps/operator-console.svg" in members
+    for doc in ("copyright", "changelog.gz"):
+        assert f"usr/share/doc/operator-console/{doc}" in members
+    assert "usr/share/man/man1/console-app.1.gz" in members
+    internal = "opt/operator-console/_internal/"
+    # The local engine's OCR models and config travel inside the bundle.
+    assert any(re.match(rf"{internal}rapidocr/models/.+\.onnx$", name) for name in members)
+    assert f"{internal}rapidocr/config.yaml" in members
+    # No plaintext keyring fallback, and no copy of a system library (they come from Depends).
+    assert not any(name.startswith(f"{internal}keyrings") for name in members)
+    assert not any(
+        re.match(rf"{internal}lib(X11|xcb|glib-2\.0|fontconfig)\.so", n) for n in members
+    )
+
+
+def test_desktop_entry_and_resources_match() -> None:
+    entry = (ROOT / "resources" / "operator-console.desktop").read_text()
+    assert "\nExec=console-app\n" in entry
+    assert "\nIcon=operator-console\n" in entry
+    assert (ROOT / "resources" / "icons" / "operator-console.svg").is_file()
+    assert set(CHECKS) == set(CHECK_NAMES)
+
+
+def test_lintian_reports_no_errors(deb: Path) -> None:
+    result = subprocess.run(
+        ["lintian", "--tag-display-limit", "0", "--show-overrides", str(deb)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    lines = (result.stdout + result.stderr).splitlines()
+    errors = [line for line in lines if line.startswith("E:")]
+    warnings = [line for line in lines if line.startswith("W:")]
+    overridden = [line for line in lines if line.startswith("O:")]
+    tags = sorted({line.split()[2] for line in overridden})
+    NOTES.append(
+        f"lintian: {len(errors)} errors, {len(warnings)} warnings, {len(overridden)} overridden "
+        f"({', '.join(tags)})"
+    )
+    assert not errors, "\n".join(errors[:50])
+    assert overridden, "the overrides file was not installed or not applied"
+
+
+# -- in the clean root ------------------------------------------------------------------------
+
+
+def test_installs_with_nothing_but_its_dependencies(installed: CleanRoot) -> None:
+    result = installed.run(
+        "console-app --version\n"
+        "readlink -f /usr/bin/console-app\n"
+        "dpkg-query -W -f='${Status}\\n' operator-console\n"
+        # No X server or toolkit came with the .deb: a missing dependency cannot hide behind one.
+        "if dpkg-query -W xvfb xserver-common 2>/dev/null; then echo HAS_X_SERVER; fi\n"
+        # Every library any file of the bundle links resolves (the bootloader's search path).
+        "export LD_LIBRARY_PATH=/opt/operator-console/_internal\n"
+        "find /opt/operator-console -type f \\( -name '*.so*' -o -name console-app \\)"
+        " -exec ldd {} + 2>&1 | grep 'not found' || echo ALL_LIBRARIES_FOUND\n"
+    )
+    assert result.returncode == 0, result.stdout
+    assert f"console-app {version()}" in result.stdout
+    assert "/opt/operator-console/console-app" in result.stdout
+    assert "install ok installed" in result.stdout
+    assert "HAS_X_SERVER" not in result.stdout
+    assert "ALL_LIBRARIES_FOUND" in result.stdout, result.stdout
+
+
+def test_self_test_passes_in_the_clean_root(installed: CleanRoot, host_display: str) -> None:
+    result = installed.run("cd /root\nconsole-app --self-test\n", env={"DISPLAY": host_display})
+    NOTES.append("self-test in the clean root (display from outside):\n" + result.stdout.strip())
+    assert result.returncode == 0, result.stdout
+    checks = assert_all_pass(result.stdout, keyring="WARN")
+    assert "platform xcb" in checks["qt"][1]
+    assert "TZAFON_API_KEY" in checks["keyring"][1]
+    assert "bundle /opt/operator-console" in result.stdout
+
+
+def test_self_test_fails_without_a_display(installed: CleanRoot) -> None:
+    result = installed.run("cd /root\nexec console-app --self-test\n")
+    assert result.returncode == 1, result.stdout
+    checks = parse_self_test(result.stdout)
+    assert set(checks) == set(CHECKS), result.stdout
+    assert checks["qt"][0] == "FAIL", result.stdout
+    assert checks["screen"][0] == "FAIL", result.stdout
+    assert checks["engine"] == ("PASS", checks["engine"][1]), result.stdout  # needs no display
+    assert "self-test FAILED" in result.stdout
+
+
+def test_self_test_passes_under_xvfb_run_in_the_root(installed: CleanRoot) -> None:
+    result = installed.run(
+        "apt-get install -y -q --no-install-recommends xvfb xauth >/tmp/xvfb.log 2>&1"
+        " || { cat /tmp/xvfb.log; exit 1; }\n"
+        f'cd /root\nxvfb-run -a -s "{SCREEN}" console-app --self-test\n',
+        timeout=900,
+    )
+    NOTES.append("self-test under xvfb-run in the root:\n" + result.stdout.strip())
+    assert result.returncode == 0, result.stdout
+    assert_all_pass(result.stdout, keyring="WARN")
+
+
+def test_keyring_check_passes_with_a_secret_service(
+    installed: CleanRoot, host_display: str
+) -> None:
+    result = installed.run(
+        "apt-get install -y -q --no-install-recommends dbus-daemon gnome-keyring"
+        " >/tmp/keyring.log 2>&1 || { cat /tmp/keyring.log; exit 1; }\n"
+        "cd /root\n"
+        "exec dbus-run-session -- sh -c"
+        " 'printf secret | gnome-keyring-daemon --unlock --components=secrets >/dev/null;"
+        " console-app --self-test'\n",
+        env={"DISPLAY": host_display},
+        timeout=900,
+    )
+    NOTES.append("self-test with a Secret Service (gnome-keyring):\n" + result.stdout.strip())
+    assert result.returncode == 0, result.stdout
+    checks = assert_all_pass(result.stdout, keyring="PASS")
+    assert "SecretService" in checks["keyring"][1], checks["keyring"]
