@@ -26,6 +26,7 @@ import weakref
 import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from console_app.core.actions import MouseButton
@@ -46,6 +47,7 @@ class DesktopUnavailable(RuntimeError):
 def load_pyautogui() -> Any:
     """Import pyautogui with the console's settings (fail-safe on, no blanket pause)."""
     sys.modules.setdefault("mouseinfo", None)  # type: ignore[arg-type]
+    _tolerate_missing_xauthority()
     try:
         import pyautogui
     except Exception as exc:  # KeyError("DISPLAY"), Xlib connection errors…
@@ -53,6 +55,21 @@ def load_pyautogui() -> Any:
     pyautogui.FAILSAFE = True
     pyautogui.PAUSE = 0.0
     return pyautogui
+
+
+def _tolerate_missing_xauthority() -> None:
+    """python-xlib (under pyautogui) refuses to connect when ``~/.Xauthority`` does not exist,
+    although libX11 connects fine to a server that needs no cookie (``xhost +local:``, some
+    kiosks and containers). Point it at an empty authority file in that case only."""
+    if not sys.platform.startswith("linux") or os.environ.get("XAUTHORITY"):
+        return
+    if (Path.home() / ".Xauthority").exists():
+        return
+    from console_app.core.paths import cache_dir
+
+    empty = cache_dir() / "empty-xauthority"
+    empty.touch(exist_ok=True)
+    os.environ["XAUTHORITY"] = str(empty)
 
 
 def is_x11() -> bool:
