@@ -260,7 +260,13 @@ class AgentLoop:
                 await self._cancel_inflight()
                 raise
             except APIError as exc:
-                await self._problem_from_api(exc)
+                try:
+                    await self._problem_from_api(exc)  # returns on retry, raises on stop
+                finally:
+                    # Retry or stop, a response the server may still be working on (a stream
+                    # was cut after it began, a poll failed) is cancelled: stop leaves nothing
+                    # running, and a retry never has two responses at work for one turn.
+                    await self._cancel_inflight()
                 continue  # the human chose retry
             finally:
                 self._inflight_response_id = None

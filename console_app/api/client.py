@@ -16,17 +16,21 @@ Retries happen only where they cannot act twice:
 
 ``retry-after-ms`` / ``retry-after`` are honoured (up to 60 s), else exponential backoff
 (0.5 s·2ⁿ, at most 8 s, with jitter). Cancelling the awaiting task cancels the request.
+
+Bodies and streams are read with a limit (16 MB): a larger answer is refused as unreadable
+instead of being buffered whole (see `_read_limited`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
+import html
 import json
 import logging
 import os
 import random
+import re
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Mapping
@@ -60,8 +64,12 @@ DEFAULT_MAX_RETRIES = 2
 MAX_RETRY_AFTER = 60.0
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # no Responses API answer (or stream) comes near this
 
 _RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
 
 # httpcore logs every response header at DEBUG (a server may echo the key in one), and a
 # logger's filters apply only to records created on that very logger, so each one is named.
@@ -211,7 +219,7 @@ class ResponsesClient:
                 raise _connection_error(exc) from None
             try:
                 if response.status_code >= 400:
-                    await _read_quietly(response)
+                    failed = await _read_quietly(response)
                     if (
                         self._should_retry(response, idempotent=False)
                         and attempt < self.max_retries
@@ -222,11 +230,10 @@ class ResponsesClient:
                         await self._sleep_before_retry(attempt, response)
                         attempt += 1
                         continue
-                    raise self._status_error(response)
+                    raise self._status_error(failed)
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" not in content_type.lower():
-                    await _read_body(response)
-                    parsed = self._parse(response, Response, require_id=True)
+                    parsed = self._parse(await _read_body(response), Response, require_id=True)
                     yield StreamEvent(type=_terminal_type(parsed.status), response=parsed)
                     return
                 async for event in self._events(response):
@@ -238,7 +245,7 @@ class ResponsesClient:
     async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
         request_id = _request_id(response)
         try:
-            async for sse in iter_events(response.aiter_bytes()):
+            async for sse in iter_events(_limited_stream(response)):
                 if sse.data.strip() == "[DONE]":
                     break
                 if not sse.data.strip():
@@ -274,11 +281,19 @@ class ResponsesClient:
                         f"terminal event {event.type!r} has no response object",
                         request_id=request_id,
                     )
+                # A response without an id cannot be continued; `create` refuses one too.
+                if event.is_terminal and event.response and not event.response.id:
+                    raise APIResponseValidationError(
+                        f"the response in terminal event {event.type!r} has no id",
+                        request_id=request_id,
+                    )
                 yield event
                 if event.is_terminal:
                     return
         except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"stream stalled: {exc}", request_id=request_id) from None
+            raise APITimeoutError(
+                f"the stream stalled ({_cause(exc)})", request_id=request_id
+            ) from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise APIStreamIncompleteError(
                 f"the connection was cut mid-stream ({type(exc).__name__})", request_id=request_id
@@ -305,7 +320,11 @@ class ResponsesClient:
             headers = {"Content-Type": "application/json"} if method != "GET" else None
             request = self._http.build_request(method, path, json=json_body, headers=headers)
             try:
-                response = await self._http.send(request)
+                streamed = await self._http.send(request, stream=True)
+                try:
+                    response = await _read_limited(streamed)
+                finally:
+                    await streamed.aclose()
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing was sent: safe to retry for every method, including create.
                 if attempt < self.max_retries:
@@ -388,7 +407,7 @@ class ResponsesClient:
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, httpx.ResponseNotRead):
             text = _safe_text(response)
             if text:
-                message = text[:500]
+                message = _plain_error_text(text, response.status_code) or message
         if isinstance(body, dict):
             error = body.get("error", body)
             if isinstance(error, dict):
@@ -490,14 +509,17 @@ def _safe_text(response: httpx.Response) -> str:
         return ""
 
 
-async def _read_quietly(response: httpx.Response) -> None:
-    with contextlib.suppress(httpx.TransportError, httpx.DecodingError):
-        await response.aread()
-
-
-async def _read_body(response: httpx.Response) -> None:
+async def _read_quietly(response: httpx.Response) -> httpx.Response:
+    """An error answer's body, if it can be read (else the response unread)."""
     try:
-        await response.aread()
+        return await _read_limited(response)
+    except (httpx.TransportError, httpx.DecodingError):
+        return response
+
+
+async def _read_body(response: httpx.Response) -> httpx.Response:
+    try:
+        return await _read_limited(response)
     except httpx.TimeoutException as exc:
         raise APITimeoutError(str(exc) or "read timed out") from None
     except httpx.TransportError as exc:
@@ -506,11 +528,101 @@ async def _read_body(response: httpx.Response) -> None:
         raise APIResponseValidationError("the body could not be decoded") from None
 
 
+async def _read_limited(response: httpx.Response) -> httpx.Response:
+    """The response, read, with at most `MAX_RESPONSE_BYTES` of body.
+
+    Why a limit: a broken server or proxy can send a body of any size — or one that never
+    ends, trickling within the read timeout. Buffered whole it would exhaust memory, then land
+    in the history and the window. A larger 2xx body is refused (`APIResponseValidationError`);
+    an error body is cut (only its first sentence is shown anyway).
+    """
+    declared = response.headers.get("content-length", "")
+    if response.status_code < 400 and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise _too_large(response, "body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            if response.status_code < 400:
+                raise _too_large(response, "body")
+            chunks.append(chunk[: len(chunk) - (size - MAX_RESPONSE_BYTES)])
+            break
+        chunks.append(chunk)
+    # A new response holding the (decoded) body: the framing headers describe the old one.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    extensions = {
+        k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
+    }
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=response.request,
+        extensions=extensions,
+    )
+
+
+async def _limited_stream(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The SSE body, refused once it exceeds `MAX_RESPONSE_BYTES` (see `_read_limited`)."""
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise _too_large(response, "stream")
+        yield chunk
+
+
+def _too_large(response: httpx.Response, what: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"the response {what} is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB",
+        request_id=_request_id(response),
+    )
+
+
+def _plain_error_text(text: str, status_code: int) -> str | None:
+    """A non-JSON error body as a sentence for the message bar. A proxy's or gateway's HTML
+    error page (nginx's 413, a 502) would otherwise show as markup: its ``<title>`` is used
+    (without a leading status code), else its text; ``None`` if it has none (the reason phrase
+    is used then). Plain text is kept."""
+    if not text.lstrip().startswith("<"):
+        return text[:500]
+    text = text[:65536]
+    match = _HTML_TITLE.search(text)
+    words = match.group(1) if match else _HTML_TAG.sub(" ", _HTML_HIDDEN.sub(" ", text))
+    plain = " ".join(html.unescape(words).split())
+    return plain.removeprefix(f"{status_code} ").strip()[:200] or None
+
+
 def _connection_error(exc: httpx.TransportError) -> APIConnectionError:
-    detail = str(exc) or type(exc).__name__
+    """What went wrong, in words first (the message bar shows it), the exception after."""
+    cause = _cause(exc)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{type(exc).__name__}: {detail}")
-    return APIConnectionError(f"{type(exc).__name__}: {detail}")
+        return APITimeoutError(f"{_TIMEOUT_WORDS.get(type(exc), 'timed out')} ({cause})")
+    if isinstance(exc, httpx.ConnectError):
+        return APIConnectionError(f"the connection failed ({cause})")
+    # Sent (at least partly), then the connection broke: the server may have acted on it.
+    return APIConnectionError(f"the connection was lost before the answer came ({cause})")
+
+
+_TIMEOUT_WORDS: dict[type[Exception], str] = {
+    httpx.ConnectTimeout: "the connection could not be opened in time",
+    httpx.ReadTimeout: "no answer within the read timeout",
+    httpx.WriteTimeout: "the request could not be sent in time",
+    httpx.PoolTimeout: "no connection was free in time",
+}
+
+
+def _cause(exc: Exception) -> str:
+    """``ReadError: detail`` — or just ``ReadError`` when httpx gives no detail (it often
+    does not), instead of ``ReadError: ReadError`` or a dangling colon."""
+    name = type(exc).__name__
+    detail = str(exc).strip()
+    return f"{name}: {detail}" if detail and detail != name else name
 
 
 def _stream_error(payload: dict[str, Any], request_id: str | None) -> APIError:

@@ -257,7 +257,7 @@ async def test_error_status_raises_its_class_with_message_and_request_id(
     [
         ('{"detail": "Not Found"}', "application/json", "Not Found"),
         ('{"error": "model overloaded"}', "application/json", "model overloaded"),
-        ("<html><body>Bad gateway</body></html>", "text/html", "<html><body>Bad gateway"),
+        ("<html><body>Bad gateway</body></html>", "text/html", "Bad gateway"),
         ("", None, "Bad Gateway"),
     ],
 )
