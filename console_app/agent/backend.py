@@ -52,12 +52,17 @@ async def open_client(
 
     ``api_key=None`` looks the key up (``core.secrets.get_api_key``); pass a key to test one
     that is not saved yet.
+
+    The client is built in a worker thread: httpx loads the CA bundle into an SSL context
+    when a client is created (20–50 ms), which froze the console's window on the GUI thread
+    (measured by bench/console_run.py).
     """
     if profile.is_local and profile.base_url is None:
         engine = LocalEngine()
         await asyncio.to_thread(engine.start)
         try:
-            client = ResponsesClient(
+            client = await asyncio.to_thread(
+                ResponsesClient,
                 base_url=engine.base_url,
                 api_key=engine.token,
                 timeout=request_timeout,
@@ -78,7 +83,8 @@ async def open_client(
             f"or set {ENV_API_KEY}"
         )
     register_secret(key)
-    client = ResponsesClient(
+    client = await asyncio.to_thread(
+        ResponsesClient,
         base_url=base_url_for(profile),
         api_key=key,
         timeout=request_timeout,

@@ -9,6 +9,7 @@ than Pillow's LANCZOS at 1920×1080 → 1280×720 (≈10 ms on this CI's two cor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Literal
 
@@ -61,14 +62,68 @@ def apply_mask(pixels: Image, source: Rect, rects: Iterable[Rect | Iterable[int]
 
 
 def resize_to(pixels: Image, size: tuple[int, int]) -> Image:
-    """Scale to ``(width, height)``: ``INTER_AREA`` down, ``INTER_CUBIC`` up, untouched if equal."""
+    """Scale to ``(width, height)``: area averaging down, ``INTER_CUBIC`` up, untouched if equal.
+
+    Area averaging is ``INTER_AREA``, except where every target pixel covers at most two source
+    pixels per axis — 1920×1080 → 1280×720 (3:2) is the common case: there the same weights
+    are a bilinear sample at a precomputed position per pixel (`cv2.remap`), 3–4× faster than
+    OpenCV's general non-integer ``INTER_AREA`` (~3 ms instead of ~10 ms on 2 cores, the
+    largest part of a step's capture). The positions are quantised to 1/32 of a pixel, so the
+    weights differ from the exact ones by at most 1/64 (a few levels at most, on hard edges).
+    """
     width, height = size
     src_h, src_w = pixels.shape[:2]
     if (src_w, src_h) == (width, height):
         return pixels
     shrinking = width <= src_w and height <= src_h
+    if shrinking:
+        maps = _two_tap_maps((src_w, src_h), (width, height))
+        if maps is not None:
+            return np.asarray(
+                cv2.remap(pixels, maps[0], maps[1], cv2.INTER_LINEAR, None, cv2.BORDER_REPLICATE)
+            )
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
     return np.asarray(cv2.resize(pixels, (width, height), interpolation=interpolation))
+
+
+def scale_and_drop_alpha(pixels: Image, size: tuple[int, int]) -> Image:
+    """`resize_to` and `bgra_to_bgr` in the cheaper order for a grab: the fast downscale reads
+    four bytes a pixel as quickly as three, so alpha is dropped on the small image (~1 ms less
+    at 1920×1080); OpenCV's ``INTER_AREA`` is slower on four channels, so there it goes first."""
+    width, height = size
+    src_h, src_w = pixels.shape[:2]
+    if width <= src_w and height <= src_h and _two_tap_maps((src_w, src_h), size) is not None:
+        return bgra_to_bgr(resize_to(pixels, size))
+    return resize_to(bgra_to_bgr(pixels), size)
+
+
+@functools.lru_cache(maxsize=8)
+def _two_tap_maps(
+    source: tuple[int, int], target: tuple[int, int]
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.uint16]] | None:
+    """`cv2.remap` maps for an area-averaging downscale, if it needs two taps per axis."""
+    xs = _two_tap_positions(source[0], target[0])
+    ys = _two_tap_positions(source[1], target[1])
+    if xs is None or ys is None:
+        return None
+    map_x, map_y = np.meshgrid(xs, ys)
+    fixed, fractions = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
+    return np.asarray(fixed, dtype=np.int16), np.asarray(fractions, dtype=np.uint16)
+
+
+def _two_tap_positions(source: int, target: int) -> npt.NDArray[np.float32] | None:
+    """Per target pixel ``i`` (covering source ``[i·s, (i+1)·s)``, ``s = source/target``), the
+    source position whose bilinear weights are the area weights; ``None`` if some target pixel
+    covers three or more source pixels. Integer arithmetic: the edges are exact."""
+    i = np.arange(target, dtype=np.int64)
+    first = (i * source) // target
+    end = -((-(i + 1) * source) // target)  # ceil((i+1)·s): one past the last pixel touched
+    if np.any(end - first > 2):
+        return None
+    # weight of the second pixel: (end_exact − (first+1)) / s, zero if only one is touched
+    right = np.clip((i + 1) * source - (first + 1) * target, 0, None) / source
+    positions: npt.NDArray[np.float32] = (first + right).astype(np.float32)
+    return positions
 
 
 def encode(pixels: Image, image_format: ImageFormat, quality: int = 80) -> bytes:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console_app.core.keys import UnknownKeyError, canonical_chord, split_chord
 
-MAX_STEPS = 200
+MAX_STEPS = 1000  # room for soak runs (the bench runs 500 steps), still a bound on one plan
 MAX_SCROLL_NOTCHES = 50
 MAX_WAIT_SECONDS = 60.0
 DEFAULT_SCROLL_NOTCHES = 3

@@ -82,6 +82,9 @@ _UPSERT_RESPONSE = f"""INSERT INTO responses ({queries.RESPONSE_COLUMNS})
         last_seen = max(excluded.last_seen, responses.last_seen)"""  # noqa: S608
 _SELECT_RUN = f"SELECT {queries.RUN_COLUMNS} FROM runs WHERE run_id = ?"  # noqa: S608
 _SELECT_STEPS = f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE run_id = ? ORDER BY idx"  # noqa: S608
+_SELECT_STEP_SCREENSHOT = (
+    "SELECT screenshot_sha256, screenshot_mime FROM steps WHERE run_id = ? AND idx = ?"
+)
 _SELECT_RESPONSE = f"SELECT {queries.RESPONSE_COLUMNS} FROM responses WHERE response_id = ?"  # noqa: S608
 _UPSERT_PROFILE = """INSERT INTO profiles (name, backend, model, kind, first_used, last_used)
     VALUES (?, ?, ?, ?, ?, ?)
@@ -327,6 +330,18 @@ class HistoryStore:
             return step.screenshot_path.read_bytes()
         except FileNotFoundError:
             log.warning("screenshot of step %d of %s is missing", step.index, step.run_id)
+            return None
+
+    def step_screenshot(self, run_id: str, index: int) -> bytes | None:
+        """The screenshot stored with step ``index`` of ``run_id``, if any. The console's
+        timeline reads older steps back with this instead of keeping every step in memory."""
+        row = self._conn().execute(_SELECT_STEP_SCREENSHOT, (run_id, index)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return self.files.path_for(row[0], row[1]).read_bytes()
+        except FileNotFoundError:
+            log.warning("screenshot of step %d of %s is missing", index, run_id)
             return None
 
     # ------------------------------------------------------------------ deletion

@@ -8,6 +8,8 @@ fake loop or a real session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import sys
 from dataclasses import dataclass
@@ -78,6 +80,9 @@ def build_console(
     # The agent stack (numpy, OpenCV, httpx…) takes 1–3 s to import: do it now, before the
     # window is shown, not later on the GUI thread while the supervisor watches.
     import console_app.agent.session  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # httpx loads anyio's backend at the first request:
+        import anyio._backends._asyncio  # noqa: F401  (30 ms, on the GUI thread at Start)
     from console_app.ui.console_controller import ConsoleController
     from console_app.ui.engine_lifecycle import SessionManager, default_opener
     from console_app.ui.hotkey import GlobalHotkey
@@ -97,6 +102,9 @@ def build_console(
         return await holder["profiles"].make_loop(**kwargs)
 
     controller = ConsoleController(window, make_loop or session_loop)
+    # The timeline keeps only the newest steps' screenshots; older ones are read back from the
+    # history (when it is the SQLite store, which has them on disk).
+    window.timeline_model.older_screenshots = getattr(sessions.recorder, "step_screenshot", None)
     profiles = ProfilesController(window, sessions, controller.problems, settings)
     holder["profiles"] = profiles
     if profile:
@@ -117,6 +125,17 @@ def build_console(
     return Console(window, controller, profiles, sessions, hotkey)
 
 
+def freeze_startup_objects() -> None:
+    """Keep what exists once the console is built (modules, classes, the window — all of it
+    lives as long as the app) out of every later full garbage collection.
+
+    Why: a full collection walks every tracked object on the GUI thread; with Qt, pydantic and
+    the agent stack loaded one took ~60 ms in the middle of a run (bench/console_run.py), a
+    visible freeze. After this it walks only what the runs created."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_console(profile: str | None = None) -> int:
     """Run the window until it is closed; returns the process exit code."""
     import qasync
@@ -133,6 +152,7 @@ def run_console(profile: str | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     console = build_console(recorder=open_recorder(), profile=profile)
+    freeze_startup_objects()
     window = console.window
     closed = asyncio.Event()
 

@@ -41,6 +41,11 @@ class RunControls(QWidget):
         self.busy.setMaximumHeight(10)
         self.busy.setTextVisible(False)
         self.busy.setVisible(False)
+        # Shown and hidden at every state change, several times a step: keeping its place while
+        # hidden spares a relayout (and repaint) of the whole column each time.
+        policy = self.busy.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.busy.setSizePolicy(policy)
         self.elapsed = QLabel()
         self.elapsed.setObjectName("busyElapsed")
         self.auto_types = QLabel()

@@ -45,7 +45,8 @@ class ScreenController(QObject):
         self.view = view
         self.approval = approval
         self.timeline = timeline
-        self.loader = ImageLoader(capacity=6, parent=self)
+        # 3.7 MB per decoded 1280×720 image: the live one, the request's and one under review.
+        self.loader = ImageLoader(capacity=3, parent=self)
         self.loader.loaded.connect(self._decoded)
         self.normalized = False  # the current run's coordinate space (for reviewed steps)
         self.live = True

@@ -5,12 +5,17 @@ screenshots; thumbnails are decoded lazily, only for rows the view actually pain
 `ImageLoader` worker pool with a bounded cache. Selecting a row lets the console show that
 step's full screenshot and overlay again (the controller decodes it the same way).
 
-The encoded screenshot bytes come from ``screenshot_source`` (by default the bytes the loop
-reported, kept per run; a history-backed source can be plugged in for long runs).
+The encoded screenshot bytes come from ``screenshot_source``: by default the bytes the loop
+reported for the last `RECENT_SCREENSHOTS` steps, and for older steps ``older_screenshots``
+(the console plugs in the history store's `step_screenshot`). Why not every step's bytes:
+a long run kept ~70–130 kB per step for good (35 MB over 500 steps, measured by
+bench/console_run.py), while the history has them on disk anyway.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -19,17 +24,31 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from console_app.core.records import StepRecord
 from console_app.ui.image_loader import ImageLoader
 
+log = logging.getLogger(__name__)
+
 THUMB_SIZE = QSize(112, 63)
+RECENT_SCREENSHOTS = 32
+"""Encoded screenshots kept in memory (the newest steps'); older ones come from the history."""
+THUMBNAILS = 120
+"""Decoded thumbnails kept (28 kB each); the view shows a handful of rows at a time."""
 COLUMNS = ("", "#", "Action", "Decision", "Capture", "Model", "Execute", "Upload", "Tokens")
 _DECISION_COLORS = {
     "approved": QColor(30, 130, 60),
@@ -66,9 +85,10 @@ class TimelineModel(QAbstractTableModel):
         super().__init__(parent)
         self._steps: list[StepRecord] = []
         self._row_of: dict[tuple[str, int], int] = {}
-        self._bytes: dict[tuple[str, int], bytes] = {}
+        self._bytes: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self.screenshot_source: ScreenshotSource = self._own_bytes
-        self.thumbnails = ImageLoader(THUMB_SIZE, capacity=400, parent=self)
+        self.older_screenshots: ScreenshotSource | None = None
+        self.thumbnails = ImageLoader(THUMB_SIZE, capacity=THUMBNAILS, parent=self)
         self.thumbnails.loaded.connect(self._thumbnail_ready)
 
     # ------------------------------------------------------------------ data in
@@ -85,6 +105,9 @@ class TimelineModel(QAbstractTableModel):
         key = (step.run_id, step.index)
         if step.screenshot:
             self._bytes[key] = step.screenshot
+            self._bytes.move_to_end(key)
+            while len(self._bytes) > RECENT_SCREENSHOTS:
+                self._bytes.popitem(last=False)
         light = step.model_copy(update={"screenshot": None})
         row = self._row_of.get(key)
         if row is None:
@@ -105,7 +128,13 @@ class TimelineModel(QAbstractTableModel):
         return self.screenshot_source(step.run_id, step.index)
 
     def _own_bytes(self, run_id: str, index: int) -> bytes | None:
-        return self._bytes.get((run_id, index))
+        data = self._bytes.get((run_id, index))
+        if data is None and self.older_screenshots is not None:
+            try:
+                data = self.older_screenshots(run_id, index)
+            except Exception:  # a history that cannot be read shows "not available"
+                log.warning("could not read step %d's screenshot back", index, exc_info=True)
+        return data
 
     # ------------------------------------------------------------------ Qt model
 
@@ -127,6 +156,9 @@ class TimelineModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             key = (step.run_id, step.index)
+            image = self.thumbnails.cached(key)  # no bytes fetched for a painted thumbnail
+            if image is not None:
+                return image
             return self.thumbnails.request(key, self.screenshot_of(step))
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(step, column)
@@ -176,6 +208,36 @@ class TimelineModel(QAbstractTableModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws the thumbnail image straight onto the row.
+
+    Why not Qt's own decoration painting: it turns the image into a new QPixmap and QIcon at
+    every paint, and painting the icon stores each of those in the global QPixmapCache — a
+    new 28 kB entry per repaint, so a long run filled the cache to its 10 MB limit (measured
+    by bench/console_run.py)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        option.icon = QIcon()
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        super().paint(painter, option, index)  # background and selection
+        image = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(image, QImage) and not image.isNull():
+            size = image.size().scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(option.rect.topLeft(), size)
+            target.moveCenter(option.rect.center())
+            painter.drawImage(target, image)
+
+
 class TimelineView(QTableView):
     """The table; emits `stepActivated` with the record when a row is selected."""
 
@@ -189,6 +251,7 @@ class TimelineView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setIconSize(THUMB_SIZE)
+        self.setItemDelegateForColumn(0, ThumbnailDelegate(self))
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
@@ -199,6 +262,10 @@ class TimelineView(QTableView):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(0, THUMB_SIZE.width() + 10)
         header.setMinimumSectionSize(40)
+        # ResizeToContents re-measures its columns on every change of any row; by default over
+        # up to 1000 rows, each a Python data() call: in a long run every step stalled the GUI
+        # thread for 40–180 ms (measured by bench/console_run.py). Only the rows in view count.
+        header.setResizeContentsPrecision(0)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
         model.rowsInserted.connect(self._follow)
 

@@ -179,8 +179,9 @@ def test_refusals_name_the_problem(task: str, fragment: str) -> None:
 
 
 def test_too_many_steps_is_refused() -> None:
-    with pytest.raises(CommandError, match="at most 200 steps"):
-        parse_task("\n".join(["press enter"] * 201))
+    assert len(parse_task("\n".join(["press enter"] * 1000))) == 1000
+    with pytest.raises(CommandError, match="at most 1000 steps"):
+        parse_task("\n".join(["press enter"] * 1001))
 
 
 def test_help_lists_every_command() -> None:

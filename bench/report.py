@@ -1,0 +1,211 @@
+"""Worker results → the table, the targets (PASS/MISS) and the JSON's top-level numbers."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from bench.stats import Figure, render_table
+
+NAIVE_LABEL = (
+    "naive: pyautogui.screenshot() [pyscreeze → PIL.ImageGrab.grab(), XCB] → PNG (Pillow "
+    "defaults) → base64, 1920×1080"
+)
+TARGETS = (
+    # key, what, limit, unit
+    ("overhead_ratio", "console overhead p50 ≤ 1/5 of the naive pipeline", 0.2, "×"),
+    ("gui_stall_ms_max", "GUI stall (steady state, 100-step runs) ≤ 20 ms", 20.0, "ms"),
+    ("upload_bytes_per_step", "upload per step at 1280×720 (JPEG, chained) ≤ 200 kB", 200_000, "B"),
+    ("rss_growth_mb_500", "RSS growth over 500 steps ≤ 30 MB", 30.0, "MB"),
+    ("history_open_ms", "history open with 10,000 responses ≤ 300 ms", 300.0, "ms"),
+)
+STAGE_LABELS = {
+    "capture": "capture+scale+encode (worker thread)",
+    "request": "request build (loop thread)",
+    "parse": "response parse (JSON, pydantic, normalise)",
+    "overlay": "overlay render (GUI thread: canvas paint)",
+    "execute": "execute (press shift: plan + XTest, input thread)",
+}
+
+
+def _median(values: list[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+class Table:
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+
+    def add(self, section: str, name: str, unit: str, values: list[float], note: str = "") -> None:
+        values = [float(v) for v in values if v is not None]
+        if values:
+            self.figures.append(Figure(section, name, unit, values, note))
+
+
+def _pipeline(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    runs = [run for result in results for run in result["runs"]]
+    if not runs:
+        return
+    section = f"per-step overhead, p50 over {runs[0]['steps']} steps"
+    for stage, label in STAGE_LABELS.items():
+        table.add(section, label, "ms", [r["console"][stage] for r in runs])
+        if stage == "capture":
+            for part, what in (
+                ("grab", "grab (mss)"),
+                ("scale", "scale (mask, BGRA→BGR, area filter)"),
+                ("encode", "encode (JPEG q80)"),
+            ):
+                table.add(section, f"  · {what}", "ms", [r["capture_split"][part] for r in runs])
+    table.add(section, "console total (sum of the five, per step)", "ms",
+              [r["console_total"] for r in runs])  # fmt: skip
+    table.add(section, "  view decode (image-loader thread; not in the total)", "ms",
+              [r["decode_worker"] for r in runs])  # fmt: skip
+    table.add(section, NAIVE_LABEL, "ms", [r["naive_total"] for r in runs])
+    for part in ("grab", "png", "base64"):
+        table.add(section, f"  · naive {part}", "ms", [r["naive"][part] for r in runs])
+    table.add(section, "overhead ratio: console p50 / naive p50", "×", [r["ratio"] for r in runs])
+    table.add(section, "console image per step (JPEG 1280×720)", "bytes",
+              [r["shot_bytes"] for r in runs])  # fmt: skip
+    table.add(section, "naive image per step (PNG data URL, 1920×1080)", "bytes",
+              [r["naive_bytes"] for r in runs])  # fmt: skip
+    overhead = _median([r["console_total"] for r in runs])
+    naive = _median([r["naive_total"] for r in runs])
+    top["overhead_p50_ms"] = overhead
+    top["naive_p50_ms"] = naive
+    top["overhead_ratio"] = overhead / naive if overhead is not None and naive else None
+
+
+def _console(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    if not results:
+        return
+    stall_runs = [run for r in results if r["steps"] == 100 for run in r["runs"]]
+    if not stall_runs:  # quick mode: the long run is the stall run too
+        stall_runs = [run for r in results for run in r["runs"]]
+    steps = stall_runs[0]["steps"] if stall_runs else 0
+    section = "GUI thread stalls (5 ms precise timer)"
+    table.add(section, f"largest stall, steady state ({steps}-step auto-approved run)", "ms",
+              [r["stall_steady_ms"] for r in stall_runs])  # fmt: skip
+    table.add(section, "largest stall, run start (Start → first step done)", "ms",
+              [r["stall_run_start_ms"] for r in stall_runs])  # fmt: skip
+    table.add(section, "largest stall, start-up (session open: engine start, client)", "ms",
+              [r["stall_startup_ms"] for r in results])  # fmt: skip
+    table.add(section, "engine start as seen by the console", "s",
+              [r["startup_s"] for r in results])  # fmt: skip
+    all_runs = [run for r in results for run in r["runs"]]
+    table.add(section, "steps per second (console, auto-approved, press shift)", "1/s",
+              [r["steps_per_second"] for r in all_runs])  # fmt: skip
+    top["gui_stall_ms_max"] = max(r["stall_steady_ms"] for r in stall_runs) if stall_runs else None
+    top["gui_stall_ms_median"] = _median([r["stall_steady_ms"] for r in stall_runs])
+
+    rss_runs = [run for r in results for run in r["runs"] if "500" in run["rss_mb"]]
+    section = "memory (RSS of the console process)"
+    for mark in ("0", "100", "500"):
+        table.add(section, f"RSS at step {mark}", "MB", [r["rss_mb"][mark] for r in rss_runs])
+    growth = [r["rss_mb"]["500"] - r["rss_mb"]["0"] for r in rss_runs]
+    table.add(section, "RSS growth, step 0 → 500", "MB", growth)
+    top["rss_growth_mb_500"] = _median(growth)
+
+
+def _upload(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    section = "upload per step (1280×720, previous_response_id chaining)"
+    for result in results:
+        for entry in result["formats"]:
+            name = {"jpeg": "JPEG q80", "png": "PNG", "webp": "WebP q80"}[entry["format"]]
+            values = [r["chained_bytes_p50"] for r in entry["runs"]]
+            table.add(section, f"{name}: request body per chained step", "bytes", values)
+            if entry["format"] == "jpeg":
+                top["upload_bytes_per_step"] = _median(values)
+            top.setdefault("upload_bytes_per_step_by_format", {})[entry["format"]] = _median(values)
+
+
+def _history(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    section = "history view"
+    times = [t for r in results for t in r["open_ms"]]
+    count = results[0]["responses"] if results else 0
+    table.add(section, f"open with {count:,} responses (show → first page painted)", "ms", times)
+    table.add(section, "  first history window of the process", "ms",
+              [r["first_open_ms"] for r in results])  # fmt: skip
+    top["history_open_ms"] = _median(times)
+
+
+def _engine(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    runs = [run for r in results for run in r["runs"]]
+    section = "local engine (one keep-alive connection, sequential)"
+    table.add(section, "creates/s without OCR (wait 0, text only)", "1/s",
+              [r["creates_per_s"] for r in runs])  # fmt: skip
+    table.add(section, "creates/s without OCR (wait 0 + a 1280×720 JPEG)", "1/s",
+              [r["creates_per_s_image"] for r in runs])  # fmt: skip
+    table.add(section, "OCR step 1280×720, target app alone: p50", "ms",
+              [r["ocr_p50_ms"] for r in runs])  # fmt: skip
+    table.add(section, "OCR step 1280×720, target app alone: p95", "ms",
+              [r["ocr_p95_ms"] for r in runs])  # fmt: skip
+    table.add(section, "OCR step 1280×720, screen full of text: p50", "ms",
+              [r["ocr_full_p50_ms"] for r in runs])  # fmt: skip
+    table.add(section, "OCR step 1280×720, screen full of text: p95", "ms",
+              [r["ocr_full_p95_ms"] for r in runs])  # fmt: skip
+    top["engine_creates_per_s"] = _median([r["creates_per_s"] for r in runs])
+    top["engine_ocr_p50_ms"] = _median([r["ocr_p50_ms"] for r in runs])
+    top["engine_ocr_p95_ms"] = _median([r["ocr_p95_ms"] for r in runs])
+
+
+def _targets(top: dict[str, Any]) -> list[dict[str, Any]]:
+    targets = []
+    for key, what, limit, unit in TARGETS:
+        value = top.get(key)
+        targets.append(
+            {
+                "key": key,
+                "target": what,
+                "limit": limit,
+                "unit": unit,
+                "value": value,
+                "pass": value is not None and value <= limit,
+            }
+        )
+    return targets
+
+
+def _target_lines(targets: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for t in targets:
+        if t["value"] is None:
+            lines.append(f"  ----  {t['target']}: not measured")
+            continue
+        value = t["value"]
+        shown = f"{value / 1000:.1f} kB" if t["unit"] == "B" else f"{value:.3g} {t['unit']}"
+        verdict = "PASS" if t["pass"] else "MISS"
+        lines.append(f"  {verdict}  {t['target']}: {shown}")
+    return lines
+
+
+def build_report(results: dict[str, list[dict[str, Any]]], *, quick: bool) -> dict[str, Any]:
+    table = Table()
+    top: dict[str, Any] = {}
+    _pipeline(table, results.get("pipeline", []), top)
+    _console(table, results.get("console_run", []), top)
+    _upload(table, results.get("upload", []), top)
+    _history(table, results.get("history_open", []), top)
+    _engine(table, results.get("engine_load", []), top)
+    targets = _targets(top)
+    mode = "quick (CI-sized)" if quick else "full"
+    text = "\n".join(
+        [
+            f"Operator Console bench — {mode}; min / median / max over the runs",
+            "",
+            render_table(table.figures),
+            "",
+            "Targets:",
+            *_target_lines(targets),
+        ]
+    )
+    return {
+        "mode": "quick" if quick else "full",
+        **{key: top.get(key) for key, *_ in TARGETS},
+        "overhead_p50_ms": top.get("overhead_p50_ms"),
+        "naive_p50_ms": top.get("naive_p50_ms"),
+        "extra": {k: v for k, v in top.items() if k not in {t[0] for t in TARGETS}},
+        "targets": targets,
+        "table": [f.as_dict() for f in table.figures],
+        "text": text,
+        "workers": results,
+    }

@@ -1,0 +1,82 @@
+"""``python -m bench --quick`` runs end to end, so the benchmark cannot rot.
+
+The bench starts its own 1920×1080 Xvfb screen, the target app and text windows, the console
+and the local engine, and measures; this test checks that it finished, that the JSON carries
+every top-level number the issue asks for, and that the numbers are plausible. The performance
+targets themselves are not asserted here (they depend on the machine): the bench prints
+PASS/MISS for each.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+TOP_LEVEL = {
+    "overhead_ratio": (0.001, 5.0),
+    "overhead_p50_ms": (0.5, 2_000.0),
+    "naive_p50_ms": (1.0, 10_000.0),
+    "gui_stall_ms_max": (0.0, 10_000.0),
+    "upload_bytes_per_step": (5_000.0, 5_000_000.0),
+    "rss_growth_mb_500": (-200.0, 2_000.0),
+    "history_open_ms": (1.0, 60_000.0),
+}
+
+
+@pytest.mark.timeout(900)
+def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "latest.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=840,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    report = json.loads(out.read_text())
+
+    assert report["mode"] == "quick"
+    assert report["failed_workers"] == []
+    for key, (low, high) in TOP_LEVEL.items():
+        value = report[key]
+        assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
+        assert low <= value <= high, (key, value)
+    assert report["overhead_ratio"] == pytest.approx(
+        report["overhead_p50_ms"] / report["naive_p50_ms"]
+    )
+
+    # Every section of the table is there, each row with min ≤ median ≤ max over its runs.
+    sections = {row["section"] for row in report["table"]}
+    for part in ("per-step overhead", "GUI thread stalls", "memory", "upload", "history", "engine"):
+        assert any(part in section for section in sections), (part, sections)
+    for row in report["table"]:
+        assert row["runs"] == len(row["values"]) >= 1, row
+        assert row["min"] <= row["median"] <= row["max"], row
+    names = " ".join(row["name"] for row in report["table"])
+    for stage in ("capture", "request build", "response parse", "overlay render", "execute"):
+        assert stage in names
+    for image_format in ("JPEG", "PNG", "WebP"):
+        assert f"{image_format}" in names
+    assert "pyautogui.screenshot()" in names  # the naive baseline is labelled as measured
+
+    # One verdict per target, printed too.
+    assert [t["key"] for t in report["targets"]] == [
+        "overhead_ratio",
+        "gui_stall_ms_max",
+        "upload_bytes_per_step",
+        "rss_growth_mb_500",
+        "history_open_ms",
+    ]
+    for target in report["targets"]:
+        assert target["pass"] == (target["value"] <= target["limit"])
+        assert ("PASS  " if target["pass"] else "MISS  ") + target["target"] in completed.stdout
+    assert "| per-step overhead" in completed.stdout
