@@ -14,7 +14,7 @@ NAIVE_LABEL = (
 TARGETS = (
     # key, what, limit, unit
     ("overhead_ratio", "console overhead p50 ≤ 1/5 of the naive pipeline", 0.2, "×"),
-    ("gui_stall_ms_max", "GUI stall (steady state, 100-step runs) ≤ 20 ms", 20.0, "ms"),
+    ("gui_stall_ms_max", "GUI stall (steady state of auto-approved runs) ≤ 20 ms", 20.0, "ms"),
     ("upload_bytes_per_step", "upload per step at 1280×720 (JPEG, chained) ≤ 200 kB", 200_000, "B"),
     ("rss_growth_mb_500", "RSS growth over 500 steps ≤ 30 MB", 30.0, "MB"),
     ("history_open_ms", "history open with 10,000 responses ≤ 300 ms", 300.0, "ms"),
@@ -78,13 +78,18 @@ def _pipeline(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) 
 def _console(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
     if not results:
         return
-    stall_runs = [run for r in results if r["steps"] == 100 for run in r["runs"]]
-    if not stall_runs:  # quick mode: the long run is the stall run too
-        stall_runs = [run for r in results for run in r["runs"]]
-    steps = stall_runs[0]["steps"] if stall_runs else 0
+    stall_results = [r for r in results if r["steps"] == 100]
+    if not stall_results:  # quick mode: the long run is the stall run too
+        stall_results = results
+    stall_runs = [run for r in stall_results for run in r["runs"]]
+    steps = stall_results[0]["steps"]
     section = "GUI thread stalls (5 ms precise timer)"
     table.add(section, f"largest stall, steady state ({steps}-step auto-approved run)", "ms",
               [r["stall_steady_ms"] for r in stall_runs])  # fmt: skip
+    long_runs = [run for r in results if r not in stall_results for run in r["runs"]]
+    if long_runs:
+        table.add(section, f"largest stall, steady state ({long_runs[0]['steps'] - 1}-step runs)",
+                  "ms", [r["stall_steady_ms"] for r in long_runs])  # fmt: skip
     table.add(section, "largest stall, run start (Start → first step done)", "ms",
               [r["stall_run_start_ms"] for r in stall_runs])  # fmt: skip
     table.add(section, "largest stall, start-up (session open: engine start, client)", "ms",
