@@ -10,8 +10,8 @@ Rules it keeps:
   keyring (`core.secrets.set_api_key`) under the profile's name; the settings file is written
   by `SettingsStore.save`, which has no place for a key and refuses to write anything that
   looks like one. Renaming a profile moves its key; deleting a profile removes it; "Remove
-  key" removes it on Save (``settings_keys.py``). Where a key comes from (keyring / ``TZAFON_API_KEY`` / none) is
-  shown, never the key.
+  key" removes it on Save (``settings_keys.py``). Where a key comes from (keyring /
+  ``TZAFON_API_KEY`` / none) is shown, never the key.
 * **Save writes the file first, then the keys**, and tells the console (``saved``), which
   reloads its profiles. A keyring failure keeps the dialog open with the reason.
 """
