@@ -11,7 +11,7 @@ loopback round trip. The stages are timed where the real code runs them:
 * **request build** — on the loop's thread, from the moment the capture is back
   (``ScreenCaptured``) to the moment httpx hands the finished request to the transport (an
   httpx ``request`` event hook): building the items, the upload count, the data URL, the JSON;
-* **response parse** — `ResponsesClient._parse` (JSON + pydantic) and `agent.turns.read_turn`
+* **response parse** — `api.answers.parse_model` (JSON + pydantic) and `agent.turns.read_turn`
   (normalising the calls), wrapped in timers;
 * **execute** — `AgentLoop.execute` (the hop to the input thread, the plan, the key press);
 * **overlay render** — afterwards in the same process, for each step's real screenshot and
@@ -104,14 +104,14 @@ def _timed(fn: Any, add: Any) -> Any:
 async def console_run(session: Any, steps: int) -> list[Turn]:
     """One auto-approved run of ``steps`` cheap steps; the complete turns, in order."""
     import console_app.agent.loop as loop_module
-    from console_app.api.client import ResponsesClient
+    import console_app.api.client as client_module
 
     probe = Probe()
     hooks = session.client._http.event_hooks
     hooks["request"] = [*hooks.get("request", []), probe.on_request]
-    original_parse = ResponsesClient.__dict__["_parse"]
+    original_parse = client_module.parse_model
     original_read_turn = loop_module.read_turn
-    ResponsesClient._parse = staticmethod(_timed(original_parse.__func__, probe.add_parse))  # type: ignore[method-assign]
+    client_module.parse_model = _timed(original_parse, probe.add_parse)
     loop_module.read_turn = _timed(original_read_turn, probe.add_parse)
     try:
         loop = session.loop(approve=refuse_approval, on_event=probe.on_event, max_steps=steps + 5)
@@ -127,7 +127,7 @@ async def console_run(session: Any, steps: int) -> list[Turn]:
         loop.execute = execute
         result = await loop.run(cheap_task(steps))
     finally:
-        ResponsesClient._parse = original_parse  # type: ignore[method-assign]
+        client_module.parse_model = original_parse
         loop_module.read_turn = original_read_turn
         hooks["request"] = [h for h in hooks["request"] if h is not probe.on_request]
     if result.status != "succeeded":

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from console_app.api import client as client_module
+from console_app.api import retry as retry_module
 from console_app.api.client import ResponsesClient, retry_delay
 from console_app.api.errors import (
     APIConnectionError,
@@ -199,7 +199,7 @@ def test_retry_delay_reads_every_header_form() -> None:
 
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_module, "INITIAL_BACKOFF", 0.02)
+    monkeypatch.setattr(retry_module, "INITIAL_BACKOFF", 0.02)
 
 
 async def test_create_is_retried_after_a_refused_connection_until_the_port_opens() -> None:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from console_app.api.client import ResponsesClient
+from console_app.api.answers import parse_model
 from console_app.api.errors import APIResponseValidationError
 from console_app.api.normalize import normalize_call, proposals
 from console_app.api.types import ComputerCallItem, Response
@@ -341,7 +341,7 @@ def check_response(payload: Any) -> None:
     body = json.dumps(payload).encode()
     http_response = httpx.Response(200, content=body, headers={"content-type": "application/json"})
     try:
-        parsed = ResponsesClient._parse(http_response, Response, require_id=True)
+        parsed = parse_model(http_response, Response, require_id=True)
     except APIResponseValidationError:
         return
     assert parsed.id
