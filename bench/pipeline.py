@@ -103,7 +103,7 @@ def _timed(fn: Any, add: Any) -> Any:
 
 async def console_run(session: Any, steps: int) -> list[Turn]:
     """One auto-approved run of ``steps`` cheap steps; the complete turns, in order."""
-    import console_app.agent.loop as loop_module
+    import console_app.agent.model_calls as loop_module
     import console_app.api.client as client_module
 
     probe = Probe()

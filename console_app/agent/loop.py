@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,15 +30,14 @@ from console_app.agent.events import (
     EventSink,
     LoopEvent,
     LoopState,
-    ModelAnswered,
     Problem,
     RunFinished,
     RunResult,
     ScreenCaptured,
     StateChanged,
     StepRecorded,
-    TextDelta,
 )
+from console_app.agent.model_calls import ModelCaller
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import DesktopComputer, ModelClient, Rect, ScreenSource, Shot
 from console_app.agent.steps import StepRunner
@@ -49,11 +47,7 @@ from console_app.agent.turns import (
     RequestSettings,
     first_request,
     follow_up_request,
-    read_turn,
-    upload_size,
 )
-from console_app.api.errors import APIConnectionError, APIError, APIStatusError, AuthenticationError
-from console_app.api.types import CreateParams, Response
 from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
 from console_app.core.redact import redact
 
@@ -63,8 +57,6 @@ Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
 ProblemHandler = Callable[[Problem], Awaitable[Literal["retry", "stop"]]]
 RectSource = Callable[[], Sequence[Rect]]
 _T = TypeVar("_T")
-
-POLL_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -110,7 +102,6 @@ class AgentLoop:
         self._exclusion = exclusion or (lambda: ())
         self._stop_requested = False
         self._waiting: asyncio.Future[Any] | None = None
-        self._inflight_response_id: str | None = None
         self._resume = asyncio.Event()
         self._resume.set()
         self._state = LoopState.IDLE
@@ -120,6 +111,7 @@ class AgentLoop:
         self._input_thread = ThreadPoolExecutor(1, thread_name_prefix="input")
         self._record_thread = ThreadPoolExecutor(1, thread_name_prefix="record")
         self.run_id: str | None = None
+        self.model = ModelCaller(self)
 
     # ------------------------------------------------------------------ control
 
@@ -142,7 +134,7 @@ class AgentLoop:
         """Hold before the next model call or execution (an action already running finishes)."""
         if self._resume.is_set() and not self._stop_requested:
             self._resume.clear()
-            self._set_state(LoopState.PAUSED, "paused by the supervisor")
+            self.set_state(LoopState.PAUSED, "paused by the supervisor")
 
     def resume(self) -> None:
         self._resume.set()
@@ -193,7 +185,7 @@ class AgentLoop:
                 result.status,
                 result.answer or result.reason,
             )
-        self._set_state(LoopState.FINISHED, result.status)
+        self.set_state(LoopState.FINISHED, result.status)
         self.emit(RunFinished(result))
         for pool in (self._capture_thread, self._input_thread, self._record_thread):
             pool.shutdown(wait=False)
@@ -203,7 +195,7 @@ class AgentLoop:
         shot = await self.capture()
         params = first_request(self.config.request, task, shot.data_url, (shot.width, shot.height))
         while True:
-            turn, model_ms, upload = await self._ask_model(params, shot)
+            turn, model_ms, upload = await self.model.ask(params, shot)
             answers: list[CallAnswer] = []
             if not turn.proposals:
                 return self._finish_without_call(run_id, turn, steps.count)
@@ -245,118 +237,11 @@ class AgentLoop:
         reason = turn.response.error_message() or f"the response ended as {status}"
         return RunResult(run_id, "failed", reason, turn.message or None, count)
 
-    # ------------------------------------------------------------------ the model
-
-    async def _ask_model(self, params: CreateParams, shot: Shot) -> tuple[ModelTurn, float, int]:
-        upload = upload_size(params, shot.data_url)
-        while True:
-            await self.wait_if_paused()
-            self._set_state(LoopState.THINKING, "waiting for the model")
-            started = time.perf_counter()
-            try:
-                response = await self.interruptible(self._call_model(params))
-                response = await self._until_finished(response)
-            except StopRun:
-                await self._cancel_inflight()
-                raise
-            except APIError as exc:
-                try:
-                    await self._problem_from_api(exc)  # returns on retry, raises on stop
-                finally:
-                    # Retry or stop, a response the server may still be working on (a stream
-                    # was cut after it began, a poll failed) is cancelled: stop leaves nothing
-                    # running, and a retry never has two responses at work for one turn.
-                    await self._cancel_inflight()
-                continue  # the human chose retry
-            finally:
-                self._inflight_response_id = None
-            model_ms = (time.perf_counter() - started) * 1000
-            if response.status in ("failed", "cancelled", "incomplete") and not response.output:
-                text = response.error_message() or f"the response ended as {response.status}"
-                await self.problem(Problem("api", f"The model could not answer: {text}"))
-                continue
-            turn = read_turn(response)
-            await self._record_response(response)
-            usage = response.usage
-            self.emit(
-                ModelAnswered(
-                    response_id=turn.response_id,
-                    status=response.status,
-                    reasoning=turn.reasoning,
-                    message=turn.message,
-                    proposals=turn.proposals,
-                    model_ms=model_ms,
-                    upload_bytes=upload,
-                    input_tokens=usage.input_tokens if usage else None,
-                    output_tokens=usage.output_tokens if usage else None,
-                )
-            )
-            return turn, model_ms, upload
-
-    async def _call_model(self, params: CreateParams) -> Response:
-        if not self.config.stream:
-            return await self.client.create(params)
-        final: Response | None = None
-        async for event in self.client.create_stream(params):
-            if event.type == "response.created" and event.response is not None:
-                self._inflight_response_id = event.response.id
-            elif event.delta and event.type.endswith("output_text.delta"):
-                self.emit(TextDelta("message", event.delta))
-            elif event.delta and "reasoning" in event.type and event.type.endswith(".delta"):
-                self.emit(TextDelta("reasoning", event.delta))
-            if event.is_terminal:
-                final = event.response
-        if final is None:
-            raise APIConnectionError("the stream finished without a response object")
-        return final
-
-    async def _until_finished(self, response: Response) -> Response:
-        """A response still ``queued``/``in_progress`` (background mode) is polled until done."""
-        while response.status in ("queued", "in_progress") and response.id:
-            self._inflight_response_id = response.id
-            await self.interruptible(asyncio.sleep(POLL_INTERVAL))
-            response = await self.interruptible(self.client.retrieve(response.id))
-        return response
-
-    async def _cancel_inflight(self) -> None:
-        response_id, self._inflight_response_id = self._inflight_response_id, None
-        if not response_id:
-            return
-        try:
-            await asyncio.wait_for(self.client.cancel(response_id), self.config.cancel_timeout)
-            log.info("cancelled response %s", response_id)
-        except (APIError, TimeoutError) as exc:
-            log.info("could not cancel response %s: %s", response_id, exc)
-
-    async def _record_response(self, response: Response) -> None:
-        if not response.id:
-            return
-        record = ResponseRecord(
-            response_id=response.id,
-            backend=self.config.backend,
-            profile=self.config.profile,
-            status=response.status,
-            model=response.model,
-            created_at=None if response.created_at is None else str(response.created_at),
-            run_id=self.run_id,
-        )
-        await self.in_thread(self._record_thread, self.recorder.record_response, record)
-
-    async def _problem_from_api(self, exc: APIError) -> None:
-        kind: Literal["api", "network", "validation"] = "api"
-        if isinstance(exc, APIConnectionError):
-            kind = "network"
-        elif not isinstance(exc, APIStatusError):
-            kind = "validation"
-        detail = exc.message + (f" (request id {exc.request_id})" if exc.request_id else "")
-        can_retry = not isinstance(exc, AuthenticationError)
-        await self.problem(Problem(kind, exc.user_text(), detail, can_retry=can_retry))
-
     # ------------------------------------------------------------------ helpers for steps
 
     async def capture(self) -> Shot:
         while True:
-            self._set_state(LoopState.CAPTURING, "capturing the screen")
+            self.set_state(LoopState.CAPTURING, "capturing the screen")
             try:
                 mask = tuple(self._exclusion())
                 shot: Shot = await self.interruptible(
@@ -382,7 +267,7 @@ class AgentLoop:
         self.emit(problem)
         if self._stop_requested:
             raise StopRun
-        self._set_state(LoopState.WAITING_ON_ERROR, problem.text)
+        self.set_state(LoopState.WAITING_ON_ERROR, problem.text)
         if not problem.can_retry:
             await self.interruptible(self._on_problem(problem))
             raise StopRun
@@ -391,13 +276,13 @@ class AgentLoop:
             raise StopRun
 
     async def ask(self, request: ApprovalRequest) -> Decision:
-        self._set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
+        self.set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
         return await self.interruptible(self._approve(request))
 
     async def execute(self, action: Any, mapping: Any) -> Any:
         """Run one action in the input thread. Not interruptible: an input sequence that has
         started is finished (then the loop stops), so no key or button is left half-pressed."""
-        self._set_state(LoopState.EXECUTING, "executing")
+        self.set_state(LoopState.EXECUTING, "executing")
         forbidden = tuple(self._exclusion())
         return await asyncio.shield(
             self.in_thread(self._input_thread, self._execute_sync, action, mapping, forbidden)
@@ -405,6 +290,15 @@ class AgentLoop:
 
     def _execute_sync(self, action: Any, mapping: Any, forbidden: tuple[Rect, ...]) -> Any:
         return self.computer.execute(action, mapping, forbidden=forbidden)
+
+    @property
+    def inflight_response_id(self) -> str | None:
+        """The response the server is working on for this turn, when the loop knows it
+        (streaming and background mode); it is cancelled on stop."""
+        return self.model.inflight_response_id
+
+    async def record_response(self, record: ResponseRecord) -> None:
+        await self.in_thread(self._record_thread, self.recorder.record_response, record)
 
     async def record_step(self, step: StepRecord) -> None:
         await self.in_thread(self._record_thread, self.recorder.record_step, step)
@@ -418,7 +312,7 @@ class AgentLoop:
 
     async def wait_if_paused(self) -> None:
         if not self._resume.is_set():
-            self._set_state(LoopState.PAUSED, "paused by the supervisor")
+            self.set_state(LoopState.PAUSED, "paused by the supervisor")
             await self.interruptible(self._resume.wait())
         if self._stop_requested:
             raise StopRun
@@ -464,7 +358,7 @@ class AgentLoop:
         except Exception:  # a broken listener must not break the run
             log.exception("event listener failed")
 
-    def _set_state(self, state: LoopState, detail: str = "") -> None:
+    def set_state(self, state: LoopState, detail: str = "") -> None:
         self._state = state
         self.emit(StateChanged(state, detail))
 

@@ -172,7 +172,7 @@ async def test_stop_cancels_the_response_on_the_engine_and_a_failing_cancel_is_r
     # The loop knows which response is in progress (from response.created, or the polled
     # background response) once it took turn 2's answer in.
     await proxy.wait_for(lambda: len(proxy.received_of("POST", CREATE)) == 2)
-    await proxy.wait_for(lambda: rig.loop._inflight_response_id is not None)
+    await proxy.wait_for(lambda: rig.loop.inflight_response_id is not None)
     rig.loop.stop()
     result = await task
     check_run(rig, result, "stopped")
