@@ -32,8 +32,8 @@ from console_app.core.actions import (
     Done,
     Terminate,
     action_to_dict,
-    describe,
 )
+from console_app.core.describe import describe
 from console_app.core.proposal import ProposedAction
 from console_app.core.records import Decision as DecisionName
 from console_app.core.records import Execution, StepRecord, Timings

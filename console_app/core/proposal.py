@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from console_app.core.actions import Action, describe
+from console_app.core.actions import Action
+from console_app.core.describe import describe
 
 
 class SafetyCheck(BaseModel):

@@ -55,8 +55,8 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
-    describe,
 )
+from console_app.core.describe import describe
 from console_app.core.geometry import Rect, RectTuple
 from console_app.core.keys import UnknownKeyError, canonical_key
 from console_app.executor.backend import (

@@ -2,7 +2,7 @@
 
 No Qt: the details pane and the replay window only place these strings, and tests can check
 them without widgets. Computer calls are described the way the console shows live proposals
-(``api.normalize`` → ``core.actions.describe``), so a past step reads like it did when it was
+(``api.normalize`` → ``core.describe.describe``), so a past step reads like it did when it was
 approved. Every string passes through ``history.scrub``: a server that echoed a key into its
 output must not put it on screen.
 """
@@ -21,7 +21,8 @@ from console_app.api.types.items import (
     MessageItem,
     ReasoningItem,
 )
-from console_app.core.actions import ActionValidationError, build_action, describe
+from console_app.core.actions import ActionValidationError, build_action
+from console_app.core.describe import describe
 from console_app.core.records import ResponseRecord
 from console_app.history.models import StoredStep, normalize_created_at
 from console_app.history.scrub import scrub

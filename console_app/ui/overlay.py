@@ -39,8 +39,8 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
-    describe,
 )
+from console_app.core.describe import describe
 from console_app.core.keys import chord_label
 from console_app.core.proposal import ProposedAction
 

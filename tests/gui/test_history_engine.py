@@ -149,7 +149,7 @@ def test_refresh_shows_status_and_output_items(
             (pane.items.topLevelItem(n).text(0), pane.items.topLevelItem(n).text(1))
             for n in range(pane.items.topLevelItemCount())
         ]
-        assert ("computer_call", "wait 2 s") in items  # normalised + core.actions.describe
+        assert ("computer_call", "wait 2 s") in items  # normalised + core.describe.describe
         assert any(kind == "reasoning" and text for kind, text in items)
         assert pane.facts["Status"].text() == "completed"
         assert pane.facts["Model"].text() == MODEL

@@ -39,8 +39,8 @@ from console_app.core.actions import (
     Wait,
     action_to_dict,
     build_action,
-    describe,
 )
+from console_app.core.describe import describe
 from console_app.core.proposal import ProposedAction, SafetyCheck
 
 DESCRIPTIONS: list[tuple[Action, str]] = [
