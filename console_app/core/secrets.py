@@ -48,13 +48,37 @@ def _keyring() -> Any:
     return keyring
 
 
+def _unencrypted_by_default(backend: Any) -> bool:
+    """A plaintext file "keyring" (keyrings.alt) that nobody chose: keyring falls back to it
+    when it is installed and no OS keyring exists. Keys must not silently end up in a plain
+    file, so it only counts when ``PYTHON_KEYRING_BACKEND`` names it deliberately."""
+    cls = type(backend)
+    if "Plaintext" not in cls.__name__:
+        return False
+    chosen = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+    return not chosen.endswith(cls.__name__)
+
+
+def _usable_keyring() -> Any:
+    """The keyring module, or `SecretStoreError` when only a refused backend is available."""
+    module = _keyring()
+    if _unencrypted_by_default(module.get_keyring()):
+        raise SecretStoreError(
+            "Only an unencrypted file keyring is available (keyrings.alt). Install or unlock "
+            f"an OS keyring, or set {ENV_API_KEY} in the environment."
+        )
+    return module
+
+
 def _env_allowed(kind: str | None) -> bool:
     return kind is None or kind in _ENV_KINDS
 
 
 def _read_keyring(profile_name: str) -> str | None:
     try:
-        value = _keyring().get_password(SERVICE, profile_name)
+        value = _usable_keyring().get_password(SERVICE, profile_name)
+    except SecretStoreError:
+        return None
     except Exception as exc:  # any backend failure: locked, no D-Bus, broken file
         log.warning("could not read the keyring (%s): %s", type(exc).__name__, redact(str(exc)))
         return None
@@ -89,8 +113,9 @@ def set_api_key(profile_name: str, api_key: str) -> None:
     if not api_key:
         raise ValueError("the API key is empty; use delete_api_key to remove a key")
     register_secret(api_key)
+    keyring = _usable_keyring()
     try:
-        _keyring().set_password(SERVICE, profile_name, api_key)
+        keyring.set_password(SERVICE, profile_name, api_key)
     except Exception as exc:
         raise SecretStoreError(
             f"Could not save the API key in the system keyring ({_reason(exc)}). "
@@ -141,8 +166,10 @@ def _describe_backend() -> tuple[str, bool, str]:
     inner = getattr(backend, "backends", None)
     if cls.__module__ == "keyring.backends.chainer" and not inner:
         return name, False, "no system keyring found"
+    if _unencrypted_by_default(backend):
+        return name, False, "only an unencrypted file keyring is installed, and it was not chosen"
     if "Plaintext" in cls.__name__:
-        return name, True, "keys stored unencrypted in a file"
+        return name, True, "keys stored unencrypted in a file, chosen by PYTHON_KEYRING_BACKEND"
     return name, True, ""
 
 

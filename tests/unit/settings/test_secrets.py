@@ -112,9 +112,11 @@ def test_the_default_backend_status_matches_what_it_can_do(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
     env["XDG_DATA_HOME"] = str(tmp_path)  # keyrings.alt must not pick up a stray file
     script = (
-        "import json, keyring\n"
+        "import json\n"
+        "from console_app.core import secrets\n"
         "from console_app.core.secrets import keyring_status, keyring_usable\n"
         "try:\n"
+        "    keyring = secrets._usable_keyring()  # refuses a plaintext file nobody chose\n"
         "    keyring.get_password('operator-console-status-probe', 'nobody'); works = True\n"
         "except Exception:\n"
         "    works = False\n"
@@ -128,3 +130,23 @@ def test_the_default_backend_status_matches_what_it_can_do(tmp_path: Path) -> No
     assert status.startswith("keyring backend ")
     assert usable == works, status
     assert ("not usable" in status) == (not usable)
+
+
+def test_an_unencrypted_file_keyring_nobody_chose_is_refused(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a developer venv (keyrings.alt installed, no Secret Service) falls back to on its
+    # own: keys must not silently land in a plain file.
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    from keyrings.alt.file import PlaintextKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        assert not secrets.keyring_usable()
+        assert "unencrypted" in secrets.keyring_status()
+        with pytest.raises(secrets.SecretStoreError, match="unencrypted"):
+            secrets.set_api_key("work", "tz-never-in-a-plain-file-0001")
+        assert secrets.get_api_key("work", "local") is None
+    finally:
+        keyring.set_keyring(previous)
