@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 from console_app.agent.decisions import StopRun
 from console_app.agent.events import LoopState, ModelAnswered, Problem, TextDelta
+from console_app.agent.ledger import response_record
 from console_app.agent.turns import ModelTurn, read_turn, upload_size
 from console_app.api.errors import APIConnectionError, APIError, APIStatusError, AuthenticationError
 from console_app.api.types import CreateParams, Response
-from console_app.core.records import ResponseRecord
 
 if TYPE_CHECKING:
     from console_app.agent.loop import AgentLoop
@@ -124,14 +124,8 @@ class ModelCaller:
         if not response.id:
             return
         loop = self.loop
-        record = ResponseRecord(
-            response_id=response.id,
-            backend=loop.config.backend,
-            profile=loop.config.profile,
-            status=response.status,
-            model=response.model,
-            created_at=None if response.created_at is None else str(response.created_at),
-            run_id=loop.run_id,
+        record = response_record(
+            response, backend=loop.config.backend, profile=loop.config.profile, run_id=loop.run_id
         )
         await loop.record_response(record)
 

@@ -171,17 +171,15 @@ def _update_ledger(
     response_id: str,
     response: Response,
 ) -> None:
-    from console_app.core.records import ResponseRecord
+    from console_app.agent.ledger import response_record
 
     store.record_response(
-        ResponseRecord(
-            response_id=response.id or response_id,
+        response_record(
+            response,
             backend=backend,
             profile=profile.name,
-            status=response.status,
-            model=response.model,
-            created_at=None if response.created_at is None else str(response.created_at),
             run_id=entry.run_id if entry else None,
+            response_id=response_id,
         )
     )
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console_app.agent.backend import BackendError, close_backend, open_client
+from console_app.agent.ledger import response_record
 from console_app.api.client import ResponsesClient
 from console_app.api.errors import (
     APIError,
@@ -238,14 +239,12 @@ async def _record(
     backend: str,
     entry: ResponseRecord | None,
 ) -> None:
-    record = ResponseRecord(
-        response_id=response.id or response_id,
+    record = response_record(
+        response,
         backend=backend,
         profile=profile.name,
-        status=response.status,
-        model=response.model,
-        created_at=None if response.created_at is None else str(response.created_at),
         run_id=entry.run_id if entry else None,
+        response_id=response_id,
     )
     await asyncio.to_thread(store.record_response, record)
 
