@@ -36,6 +36,7 @@ def auto_profile(
         image_format=image_format,
         max_steps=max_steps,
         stream=stream,
+        settle_ms=0,  # the settle wait is deliberate idle time, not the console's cost
         policy=Policy(default="auto"),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from console_app import __version__
 
@@ -38,8 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(argv) if argv is not None else None)
     handler = getattr(args, "handler", None)
     if handler is not None:
-        result: int = handler(args)
-        return result
+        return _run_command(handler, args)
     if args.self_test:
         from console_app.ui.self_test import run_self_test
 
@@ -47,6 +47,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     from console_app.ui.main import run_console
 
     return run_console(profile=args.profile)
+
+
+def _run_command(handler: Any, args: argparse.Namespace) -> int:
+    """A terminal command; broken local state is one clear line and exit 2, not a traceback."""
+    import sqlite3
+
+    from console_app.core.settings_store import SettingsError
+    from console_app.history.models import HistoryError
+
+    try:
+        result: int = handler(args)
+    except (sqlite3.Error, HistoryError) as exc:
+        from console_app.core.paths import data_dir
+
+        print(
+            f"console-app: the history database in {data_dir()} cannot be used ({exc}). "
+            "Move history.sqlite3 away to start a new one.",
+            file=sys.stderr,
+        )
+        return 2
+    except SettingsError as exc:
+        print(f"console-app: {exc}", file=sys.stderr)
+        return 2
+    return result
 
 
 if __name__ == "__main__":

@@ -24,9 +24,9 @@ import os
 from collections.abc import AsyncIterator
 
 from console_app.api.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ResponsesClient
-from console_app.api.local_engine import TOKEN_ENV, LocalEngine
+from console_app.api.local_engine import LocalEngine
 from console_app.core.redact import register_secret
-from console_app.core.secrets import ENV_API_KEY, get_api_key
+from console_app.core.secrets import ENGINE_TOKEN_ENV, ENV_API_KEY, get_api_key
 from console_app.core.settings import LIGHTCONE_URL, Profile
 
 
@@ -74,7 +74,7 @@ async def open_client(
             raise
         return client, engine
     if profile.is_local:
-        key = api_key or os.environ.get(TOKEN_ENV) or None
+        key = api_key or os.environ.get(ENGINE_TOKEN_ENV) or None
     else:
         key = api_key if api_key is not None else get_api_key(profile.name, profile.kind)
     if profile.kind == "lightcone" and not key:

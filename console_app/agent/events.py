@@ -65,7 +65,9 @@ class StepRecorded:
     step: StepRecord
 
 
-ProblemKind = Literal["api", "network", "validation", "capture", "executor", "refused", "internal"]
+ProblemKind = Literal[
+    "api", "network", "validation", "capture", "executor", "failsafe", "refused", "internal"
+]
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,14 @@ Guarantees (each has a test):
   checks always go to the human and come back as ``acknowledged_safety_checks``.
 * A step is recorded with its decision *before* its action executes, and again after.
 * An action that is not understood (unknown type, missing field) is shown and answered, never
-  executed. A blocked chord is never pressed, even when assembled from held keys.
-* Stop cancels the in-flight request (and cancels a response still ``in_progress``), waits for
-  an input call already running to finish, releases held input and records the run as stopped.
+  executed. A blocked chord is never pressed, even when assembled from held keys plus a
+  key press, typed text or a browser navigation (`policy.keys_pressed_by`).
+* Stop cancels the in-flight request (and cancels a response still ``in_progress``), interrupts
+  an action already running at its next input step, wins over an action decided but not yet
+  started, releases held input and records the run as stopped.
+* Calls of a response that did not complete, and calls not completed themselves, never run.
+* Keys never go to the supervisor's own window (the console, the terminal): the focus guard
+  hands focus back or the keyboard action is refused.
 * Errors pause the run and ask ``on_problem`` (retry or stop); they never escape `run`.
 """
 
@@ -39,7 +44,15 @@ from console_app.agent.events import (
 )
 from console_app.agent.model_calls import ModelCaller
 from console_app.agent.policy import PolicyTable
-from console_app.agent.ports import DesktopComputer, ModelClient, Rect, ScreenSource, Shot
+from console_app.agent.ports import (
+    DesktopComputer,
+    ExecutionOutcome,
+    FocusGuard,
+    ModelClient,
+    Rect,
+    ScreenSource,
+    Shot,
+)
 from console_app.agent.steps import StepRunner
 from console_app.agent.turns import (
     CallAnswer,
@@ -48,8 +61,11 @@ from console_app.agent.turns import (
     first_request,
     follow_up_request,
 )
+from console_app.capture.mapping import ViewportMapping
+from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
 from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
 from console_app.core.redact import redact
+from console_app.executor.computer import ActionRefused
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +84,9 @@ class LoopConfig:
     backend: str = ""
     max_steps: int = 50
     stream: bool = False
+    settle_seconds: float = 0.0
+    """How long the screen is given to react to an action before it is captured again (an app
+    repaints after a click; capturing at once would show the model the screen before it)."""
     cancel_timeout: float = 5.0
 
 
@@ -89,6 +108,7 @@ class AgentLoop:
         on_event: EventSink | None = None,
         on_problem: ProblemHandler | None = None,
         exclusion: RectSource | None = None,
+        focus_guard: FocusGuard | None = None,
     ) -> None:
         self.client = client
         self.screen = screen
@@ -100,6 +120,7 @@ class AgentLoop:
         self._sink = on_event
         self._on_problem = on_problem or _stop_on_problem
         self._exclusion = exclusion or (lambda: ())
+        self._focus_guard = focus_guard
         self._stop_requested = False
         self._waiting: asyncio.Future[Any] | None = None
         self._resume = asyncio.Event()
@@ -124,9 +145,18 @@ class AgentLoop:
         return self._stop_requested
 
     def stop(self) -> None:
-        """Stop as soon as possible (safe to call from the loop's thread at any time)."""
+        """Stop as soon as possible (safe to call from the loop's thread at any time).
+
+        An action already running is interrupted at its next input step (a long wait, typing
+        or a drag does not run on); what it holds is released when the run ends."""
+        if not self._stop_requested and self._state is not LoopState.FINISHED:
+            self.set_state(LoopState.STOPPING, "stopping")
         self._stop_requested = True
         self._resume.set()
+        try:
+            self.computer.interrupt()
+        except Exception:  # stopping must not fail because the desktop went away
+            log.exception("interrupting the running action failed")
         if self._waiting is not None and not self._waiting.done():
             self._waiting.cancel()
 
@@ -160,10 +190,9 @@ class AgentLoop:
         try:
             await self.in_thread(self._record_thread, self.recorder.begin_run, info)
             result = await self._run(info.run_id, task, steps)
-        except StopRun:
-            result = RunResult(
-                info.run_id, "stopped", "stopped by the supervisor", None, steps.count
-            )
+        except StopRun as stop:
+            reason = str(stop) or "stopped by the supervisor"
+            result = RunResult(info.run_id, "stopped", reason, None, steps.count)
         except Exception as exc:  # the last line of defence: a run never crashes the app
             log.exception("the run failed unexpectedly")
             self.emit(
@@ -200,6 +229,7 @@ class AgentLoop:
             if not turn.proposals:
                 return self._finish_without_call(run_id, turn, steps.count)
             first = True
+            sent_input = False
             for proposal in turn.proposals:
                 if steps.count >= self.config.max_steps:
                     return RunResult(
@@ -220,6 +250,9 @@ class AgentLoop:
                 if outcome.final is not None:
                     return outcome.final
                 answers.append(outcome.answer)
+                sent_input = sent_input or outcome.sent_input
+            if sent_input and self.config.settle_seconds > 0:
+                await self.interruptible(asyncio.sleep(self.config.settle_seconds))
             await self.wait_if_paused()
             shot = await self.capture()
             params = follow_up_request(
@@ -245,7 +278,7 @@ class AgentLoop:
             try:
                 mask = tuple(self._exclusion())
                 shot: Shot = await self.interruptible(
-                    self.in_thread(self._capture_thread, self.screen.capture, mask)
+                    self.in_thread(self._capture_thread, self._capture_sync, mask)
                 )
             except StopRun:
                 raise
@@ -270,25 +303,43 @@ class AgentLoop:
         self.set_state(LoopState.WAITING_ON_ERROR, problem.text)
         if not problem.can_retry:
             await self.interruptible(self._on_problem(problem))
-            raise StopRun
+            raise StopRun(f"stopped after: {problem.text}")
         choice = await self.interruptible(self._on_problem(problem))
         if choice != "retry":
-            raise StopRun
+            raise StopRun(f"stopped after: {problem.text}")
 
     async def ask(self, request: ApprovalRequest) -> Decision:
         self.set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
         return await self.interruptible(self._approve(request))
 
-    async def execute(self, action: Any, mapping: Any) -> Any:
-        """Run one action in the input thread. Not interruptible: an input sequence that has
-        started is finished (then the loop stops), so no key or button is left half-pressed."""
+    async def execute(self, action: Action, mapping: ViewportMapping) -> ExecutionOutcome:
+        """Run one action in the input thread. The await is shielded (the thread cannot be
+        cancelled); `stop` interrupts the action itself through the computer instead."""
         self.set_state(LoopState.EXECUTING, "executing")
         forbidden = tuple(self._exclusion())
         return await asyncio.shield(
             self.in_thread(self._input_thread, self._execute_sync, action, mapping, forbidden)
         )
 
-    def _execute_sync(self, action: Any, mapping: Any, forbidden: tuple[Rect, ...]) -> Any:
+    def _capture_sync(self, mask: tuple[Rect, ...]) -> Shot:
+        shot = self.screen.capture(mask)
+        if self._focus_guard is not None:
+            self._focus_guard.note()  # the window the model sees working is where keys belong
+        return shot
+
+    def _execute_sync(
+        self, action: Action, mapping: ViewportMapping, forbidden: tuple[Rect, ...]
+    ) -> ExecutionOutcome:
+        # Checked on the input thread, right before the first event: a stop that arrived
+        # between the decision and now (e.g. while the step was being recorded) wins.
+        if self._stop_requested:
+            raise ActionRefused("the run was stopped before this action started")
+        if self._focus_guard is not None:
+            # Before every action focus goes back from the supervisor's window to the agent's
+            # (a click moves it anyway); only keys are refused when that is impossible.
+            refusal = self._focus_guard.check()
+            if refusal and action.type in KEYBOARD_ACTION_TYPES:
+                raise ActionRefused(refusal)
         return self.computer.execute(action, mapping, forbidden=forbidden)
 
     @property

@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console_app.core.actions import FINAL_ACTION_TYPES, Action, KeyDown, Keypress
-from console_app.core.keys import UnknownKeyError, canonical_chord, chord_label
+from console_app.core.actions import (
+    FINAL_ACTION_TYPES,
+    Action,
+    KeyDown,
+    Keypress,
+    Navigate,
+    PointAndType,
+    TypeText,
+)
+from console_app.core.keys import UnknownKeyError, canonical_chord, canonical_key, chord_label
 from console_app.core.settings import Policy, PolicyChoice
 
 
@@ -24,12 +32,8 @@ class Verdict:
 class PolicyTable:
     def __init__(self, policy: Policy | None = None) -> None:
         self.policy = policy or Policy()
-        self._blocked: list[frozenset[str]] = []
-        for chord in self.policy.blocked_chords:
-            try:
-                self._blocked.append(frozenset(canonical_chord(chord)))
-            except UnknownKeyError:
-                continue  # a chord we cannot name can never be pressed either
+        # Policy validates and canonicalises its chords, so every one here is meaningful.
+        self._blocked = [frozenset(chord) for chord in self.policy.blocked_chords]
         self._auto_for_run: set[str] = set()
 
     def remember_auto(self, action_type: str) -> None:
@@ -56,9 +60,9 @@ class PolicyTable:
         return Verdict("ask", "")
 
     def _blocked_chord(self, action: Action, held_keys: Iterable[str]) -> str | None:
-        if not isinstance(action, (Keypress, KeyDown)):
+        pressed = keys_pressed_by(action)
+        if pressed is None:
             return None
-        pressed = set(action.keys)
         for name in held_keys:
             try:
                 pressed.update(canonical_chord([name.removeprefix("key:")]))
@@ -68,6 +72,28 @@ class PolicyTable:
             if blocked <= pressed:
                 return chord_label(sorted(blocked, key=_modifier_first))
         return None
+
+
+def keys_pressed_by(action: Action) -> set[str] | None:
+    """Every key an action may press, for the chord check (``None``: it presses none).
+
+    Not only key actions: typing presses its characters (and Enter for a line break), and
+    navigating a browser presses Ctrl+L and Enter. With a modifier held by an earlier
+    ``key_down``, any of them can complete a blocked chord.
+    """
+    if isinstance(action, (Keypress, KeyDown)):
+        return set(action.keys)
+    if isinstance(action, (TypeText, PointAndType)):
+        pressed = {"enter"} if "\n" in action.text or "\r" in action.text else set()
+        for character in set(action.text):
+            try:
+                pressed.add(canonical_key(character))
+            except UnknownKeyError:
+                continue  # typed by keysym, not a key a chord can name
+        return pressed
+    if isinstance(action, Navigate):
+        return {"ctrl", "l", "enter"}
+    return None
 
 
 def _modifier_first(key: str) -> tuple[int, str]:

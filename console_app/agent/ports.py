@@ -82,4 +82,20 @@ class DesktopComputer(Protocol):
 
     def release_all(self) -> list[str]: ...
 
+    def interrupt(self) -> None:
+        """Make a running action stop at its next input step (thread-safe, never blocks)."""
+        ...
+
     def held(self) -> list[str]: ...
+
+
+class FocusGuard(Protocol):
+    """Keeps synthetic keys out of the supervisor's own windows (``executor.keyboard_focus``).
+
+    ``note`` runs on the capture thread after each capture (where the agent's keys belong);
+    ``check`` runs on the input thread before each keyboard action and returns why it must not
+    run (it fails closed), or ``None``."""
+
+    def note(self) -> None: ...
+
+    def check(self) -> str | None: ...

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from console_app.agent.backend import open_client
 from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
 from console_app.agent.policy import PolicyTable
+from console_app.agent.ports import FocusGuard
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
@@ -49,6 +49,7 @@ class Session:
         on_event: Any = None,
         on_problem: ProblemHandler | None = None,
         exclusion: RectSource | None = None,
+        focus_guard: FocusGuard | None = None,
         max_steps: int | None = None,
         policy: PolicyTable | None = None,
     ) -> AgentLoop:
@@ -66,6 +67,7 @@ class Session:
             backend=self.backend,
             max_steps=max_steps or profile.max_steps,
             stream=profile.stream,
+            settle_seconds=profile.settle_ms / 1000,
         )
         return AgentLoop(
             client=self.client,
@@ -78,6 +80,7 @@ class Session:
             on_event=on_event,
             on_problem=on_problem,
             exclusion=exclusion,
+            focus_guard=focus_guard,
         )
 
     async def aclose(self) -> None:
@@ -129,9 +132,3 @@ async def open_session(
             engine.stop()
         raise
     return Session(profile, client, screen, computer, recorder, engine)
-
-
-def masked(rects: Sequence[tuple[int, int, int, int]]) -> RectSource:
-    """A constant exclusion source (the terminal mode has no window to hide)."""
-    frozen = tuple(rects)
-    return lambda: frozen

@@ -38,7 +38,7 @@ from console_app.core.proposal import ProposedAction
 from console_app.core.records import Decision as DecisionName
 from console_app.core.records import Execution, StepRecord, Timings
 from console_app.core.redact import redact, redact_obj
-from console_app.executor.computer import ActionRefused
+from console_app.executor.computer import ActionRefused, FailSafeTriggered
 
 if TYPE_CHECKING:
     from console_app.agent.loop import AgentLoop
@@ -53,6 +53,7 @@ MAX_ACK_PROMPTS = 3
 class StepOutcome:
     answer: CallAnswer
     final: RunResult | None = None
+    sent_input: bool = False  # something reached the desktop (the screen may be changing)
 
 
 @dataclass
@@ -149,14 +150,24 @@ class StepRunner:
         )
         await self.loop.record_step(step)
         summary = describe(plan.action)
+        sent = execution in ("done", "failed")
         if execution == "refused":
             answer.feedback = feedback_for("refused", summary, detail)
         elif execution == "failed":
             answer.feedback = feedback_for("failed", summary, detail)
+            # The corner fail-safe is a human reaching for the brakes: it stops, never retries.
+            failsafe = detail.startswith(FailSafeTriggered.__name__)
             await self.loop.problem(
-                Problem("executor", f"The action could not be completed: {detail}", detail)
+                Problem(
+                    "failsafe" if failsafe else "executor",
+                    "Stopped by the fail-safe: the pointer is in a screen corner."
+                    if failsafe
+                    else f"The action could not be completed: {detail}",
+                    detail,
+                    can_retry=not failsafe,
+                )
             )
-        return StepOutcome(answer)
+        return StepOutcome(answer, sent_input=sent)
 
     # ------------------------------------------------------------------ deciding
 
@@ -213,6 +224,13 @@ class StepRunner:
             case Reject(feedback=text):
                 text = redact(text.strip()) if text and text.strip() else None
                 return _Plan("rejected", feedback=text or feedback_for("rejected", summary))
+            case Edit() if proposal.error_field == "pending_safety_checks":
+                # The call carries safety checks the console could not read: nobody can
+                # acknowledge them, so no edit makes it runnable.
+                return _Plan(
+                    "invalid",
+                    feedback=feedback_for("invalid", summary, proposal.error or ""),
+                )
             case Edit(action=edited, acknowledged=acks):
                 verdict = self.loop.policy.evaluate(edited, self.loop.held_input())
                 if verdict.choice == "block":
@@ -254,10 +272,10 @@ class StepRunner:
                 redact(f"{type(exc).__name__}: {exc}"),
                 (time.perf_counter() - started) * 1000,
             )
-        elapsed = getattr(result, "duration_ms", None) or (time.perf_counter() - started) * 1000
-        if not getattr(result, "ok", True):
-            return "failed", redact(str(getattr(result, "detail", ""))), elapsed
-        return "done", redact(str(getattr(result, "detail", ""))), elapsed
+        elapsed = result.duration_ms or (time.perf_counter() - started) * 1000
+        if result.ok is not True:
+            return "failed", redact(str(result.detail)), elapsed
+        return "done", redact(str(result.detail)), elapsed
 
     # ------------------------------------------------------------------ ending
 

@@ -10,11 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from console_app.api.normalize import proposals
+from console_app.api.normalize import UNFINISHED_STATUSES, proposals
 from console_app.api.types import ComputerTool, CreateParams, Response
 from console_app.api.types.items import (
     AcknowledgedSafetyCheck,
-    MessageItem,
     screenshot_output,
     user_message,
 )
@@ -54,12 +53,23 @@ class ModelTurn:
 
 
 def read_turn(response: Response) -> ModelTurn:
+    """The model's answer; the calls of a response that did not complete are not executable."""
     reasoning = "\n".join(t for t in (item.text() for item in response.reasoning()) if t)
+    found = proposals(response)
+    status = (response.status or "").strip().lower()
+    if status in UNFINISHED_STATUSES:
+        reason = f"the response is {status}, so its actions are not run"
+        found = [
+            p
+            if p.action is None
+            else p.model_copy(update={"action": None, "error": reason, "error_field": "status"})
+            for p in found
+        ]
     return ModelTurn(
         response=response,
         reasoning=reasoning,
         message=response.output_text(),
-        proposals=tuple(proposals(response)),
+        proposals=tuple(found),
     )
 
 
@@ -104,17 +114,6 @@ def follow_up_request(
     elif feedback:
         items.append(user_message("\n".join(feedback)))
     return _params(settings, items, previous_response_id, viewport)
-
-
-def text_request(
-    settings: RequestSettings,
-    previous_response_id: str | None,
-    text: str,
-    image_url: str,
-    viewport: tuple[int, int],
-) -> CreateParams:
-    """A plain user turn (with the current screen), e.g. after a turn with no call to answer."""
-    return _params(settings, [user_message(text, image_url)], previous_response_id, viewport)
 
 
 def _params(
@@ -174,10 +173,6 @@ def feedback_for(kind: str, summary: str, detail: str = "") -> str:
     return texts[kind]
 
 
-def message_text(item: MessageItem) -> str:
-    return item.text()
-
-
 __all__ = [
     "CallAnswer",
     "ModelTurn",
@@ -186,6 +181,5 @@ __all__ = [
     "first_request",
     "follow_up_request",
     "read_turn",
-    "text_request",
     "upload_size",
 ]

@@ -25,10 +25,12 @@ from pathlib import Path
 
 import httpx
 
+from console_app.core.secrets import ENGINE_TOKEN_ENV as TOKEN_ENV
+
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "CONSOLE_ENGINE_TOKEN"  # noqa: S105 (the name of the variable, not a token)
 START_TIMEOUT = 60.0
+_NOT_FOR_THE_ENGINE = frozenset({"TZAFON_API_KEY", "OPENAI_API_KEY"})
 
 
 class EngineStartError(RuntimeError):
@@ -84,7 +86,9 @@ class LocalEngine:
             "--data-dir",
             str(engine_data),
         ]
-        env = {**os.environ, TOKEN_ENV: self.token}
+        # The engine needs no cloud credentials: they stay out of its environment.
+        env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_THE_ENGINE}
+        env[TOKEN_ENV] = self.token
         log.info("starting the local engine (data in %s)", engine_data)
         with self._log_file.open("ab") as log_handle:
             self.process = subprocess.Popen(

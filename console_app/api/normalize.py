@@ -70,6 +70,10 @@ _TERMINATE_STATUS = {
 }
 
 
+UNFINISHED_STATUSES = frozenset({"in_progress", "incomplete", "failed", "cancelled", "queued"})
+"""Statuses of a call or a response whose actions are shown but never executed."""
+
+
 def normalize_action(raw: Any) -> dict[str, Any]:
     """Turn a raw wire action into the normalised dict `build_action` validates.
 
@@ -329,6 +333,12 @@ def normalize_call(item: ComputerCallItem) -> ProposedAction:
     }
     try:
         common["pending_safety_checks"] = _safety_checks(item)
+        if isinstance(item.status, str) and item.status.strip().lower() in UNFINISHED_STATUSES:
+            # A call the server did not finish writing (a cut or failed generation) may be
+            # missing what makes it safe — never run half an instruction.
+            raise ActionValidationError(
+                f"the call is {item.status.strip().lower()}, not completed", field="status"
+            )
         action = build_action(normalize_action(item.action))
     except ActionValidationError as exc:
         return ProposedAction(error=str(exc), error_field=exc.field, **common)

@@ -15,6 +15,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from console_app.cli.terminal import flush_input
+
 if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
     from console_app.agent.events import LoopEvent
     from console_app.agent.session import Session
@@ -54,7 +56,8 @@ def add_parser(commands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from console_app.core.logs import setup_logging
 
-    setup_logging("INFO", stderr_level="ERROR")
+    # Details (tracebacks included) go to the log file; the terminal gets plain sentences.
+    setup_logging("INFO", stderr_level="CRITICAL")
     try:
         profile = resolve_profile(args)
     except (ValueError, KeyError) as exc:
@@ -122,26 +125,51 @@ async def _main(args: argparse.Namespace, profile: Profile) -> int:
         recorder.close()
         return EXIT_USAGE
     try:
+        problem = await asyncio.to_thread(_desktop_problem, session)
+        if problem:
+            print(f"console-app run: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         return await _supervise(args, session, out)
     finally:
         await session.aclose()
         recorder.close()
+        flush_input()  # nothing the agent typed may reach the shell after we exit
+
+
+def _desktop_problem(session: Session) -> str | None:
+    """A configuration problem with the screen (no display, no such monitor), in words."""
+    try:
+        session.screen.monitor()
+    except Exception as exc:
+        return f"cannot capture monitor {session.profile.monitor}: {exc}"
+    return None
 
 
 async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) -> int:
     from console_app.agent.events import Problem
+    from console_app.cli.terminal import TerminalWindow, read_line
     from console_app.cli.terminal_approver import TerminalApprover
 
     approver = TerminalApprover(auto=args.approve == "auto")
     printer = StepPrinter(out, as_json=args.json)
+    terminal = TerminalWindow(interactive=approver.interactive)
 
     async def on_problem(problem: Problem) -> Literal["retry", "stop"]:
         if not problem.can_retry or not approver.interactive:
             return "stop"
-        answer = await asyncio.to_thread(input, "  retry? [y/N] ")
+        try:
+            answer = await read_line("  retry? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            return "stop"
         return "retry" if answer.strip().lower() == "y" else "stop"
 
-    loop = session.loop(approve=approver, on_event=printer, on_problem=on_problem)
+    loop = session.loop(
+        approve=approver,
+        on_event=printer,
+        on_problem=on_problem,
+        exclusion=terminal.rects,
+        focus_guard=terminal.guard if terminal.found else None,
+    )
     aio = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
         aio.add_signal_handler(signal.SIGINT, loop.stop)
@@ -149,6 +177,7 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
     try:
         result = await loop.run(args.task)
     finally:
+        terminal.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 aio.remove_signal_handler(sig)

@@ -8,7 +8,6 @@ changes keys; a full JSON action is accepted for anything else.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shlex
 import sys
@@ -16,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from console_app.agent.decisions import ApprovalRequest, Approve, Decision, Edit, Reject, Skip, Stop
+from console_app.cli.terminal import read_line
 from console_app.core.actions import (
     POINTER_ACTION_TYPES,
     ActionValidationError,
@@ -104,8 +104,8 @@ class TerminalApprover:
 
     async def _ask(self, prompt: str) -> str:
         try:
-            return await asyncio.to_thread(self._read, prompt)
-        except EOFError:
+            return await read_line(prompt, self._read)
+        except (EOFError, KeyboardInterrupt):
             return "q"
 
     def _print(self, text: str) -> None:

@@ -146,6 +146,12 @@ class Drag(_Action):
         return list(self.path)
 
 
+def _both_or_neither(x: float | None, y: float | None) -> None:
+    """A scroll position is x and y, or neither (the pointer's position)."""
+    if (x is None) != (y is None):
+        raise FieldError("y" if y is None else "x", "x and y must be given together")
+
+
 class Scroll(_Action):
     """Scroll at a point (or where the pointer is when x/y are absent).
 
@@ -161,8 +167,7 @@ class Scroll(_Action):
 
     @model_validator(mode="after")
     def _check(self) -> Scroll:
-        if (self.x is None) != (self.y is None):
-            raise FieldError("y" if self.y is None else "x", "x and y must be given together")
+        _both_or_neither(self.x, self.y)
         if self.scroll_x == 0 and self.scroll_y == 0:
             raise FieldError("scroll_y", "scroll_y (or scroll_x) must be a non-zero amount")
         return self
@@ -179,8 +184,7 @@ class HScroll(_Action):
 
     @model_validator(mode="after")
     def _check(self) -> HScroll:
-        if (self.x is None) != (self.y is None):
-            raise FieldError("y" if self.y is None else "x", "x and y must be given together")
+        _both_or_neither(self.x, self.y)
         if self.scroll_x == 0:
             raise FieldError("scroll_x", "scroll_x must be a non-zero amount")
         return self
@@ -324,6 +328,11 @@ ACTION_TYPES: tuple[str, ...] = (
 
 FINAL_ACTION_TYPES = frozenset({"terminate", "answer", "done"})
 """Actions that end a run and send no input to the desktop."""
+
+KEYBOARD_ACTION_TYPES = frozenset(
+    {"type", "point_and_type", "keypress", "key_down", "key_up", "navigate"}
+)
+"""Actions that send key events (navigate types into the address bar in a browser)."""
 
 POINTER_ACTION_TYPES = frozenset(
     {

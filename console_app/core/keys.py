@@ -257,6 +257,13 @@ def canonical_chord(names: Iterable[str]) -> list[str]:
     return out
 
 
+def parse_chord(value: object) -> list[str]:
+    """A chord as a person or a settings file writes it (``"ctrl+alt+delete"``,
+    ``["ctrl", "alt", "del"]``) → canonical names. ``ValueError`` (or `UnknownKeyError`) says
+    what is wrong, so a misspelt blocked chord is reported instead of silently ignored."""
+    return canonical_chord(keys_from_wire(value))
+
+
 def chord_label(keys: Iterable[str]) -> str:
     """A human label such as ``Ctrl+Shift+T`` for chips and summaries."""
     labels = []

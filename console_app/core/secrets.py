@@ -7,9 +7,10 @@ profile's name as the user name, so each profile has its own key.
 Precedence of `get_api_key` (first hit wins):
 
 1. the keyring entry for the profile;
-2. the environment variable ``TZAFON_API_KEY`` — for ``lightcone`` and ``openai`` profiles (and
-   when the kind is not given). A ``local`` profile never uses it: the local engine is
-   authenticated with its own per-start token.
+2. the environment variable ``TZAFON_API_KEY`` — for ``lightcone`` profiles only (and when the
+   kind is not given, to show where a key would come from). It is Lightcone's key: an
+   OpenAI-compatible profile may point at any URL, so it never receives it (its key goes in the
+   keyring), and a ``local`` profile is authenticated with the engine's per-start token.
 
 Every key read here is registered with `console_app.core.redact.register_secret`, so from that
 moment on no log line, error message, DB row or export can carry it.
@@ -31,10 +32,13 @@ log = logging.getLogger(__name__)
 
 SERVICE = "operator-console"
 ENV_API_KEY = "TZAFON_API_KEY"
+ENGINE_TOKEN_ENV = "CONSOLE_ENGINE_TOKEN"  # noqa: S105 (the variable's name, not a token)
+"""How the console hands the local engine its per-start token: in the child's environment,
+never on the command line (which ``ps`` shows). Read by the engine and by the launcher."""
 
 KeySource = Literal["keyring", "env"]
 
-_ENV_KINDS = frozenset({"lightcone", "openai"})
+_ENV_KINDS = frozenset({"lightcone"})
 
 
 class SecretStoreError(RuntimeError):

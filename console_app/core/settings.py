@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from console_app.core.keys import parse_chord
+
 ProfileKind = Literal["local", "lightcone", "openai"]
 CoordinateSpace = Literal["pixels", "normalized"]
 Environment = Literal["desktop", "browser"]
@@ -43,6 +45,19 @@ class Policy(BaseModel):
         default_factory=lambda: [list(chord) for chord in DEFAULT_BLOCKED_CHORDS]
     )
 
+    @field_validator("blocked_chords", mode="before")
+    @classmethod
+    def _chords(cls, chords: object) -> object:
+        if not isinstance(chords, list):
+            return chords
+        parsed = []
+        for number, chord in enumerate(chords, start=1):
+            try:
+                parsed.append(parse_chord(chord))
+            except ValueError as exc:
+                raise ValueError(f"blocked chord #{number} ({chord!r}): {exc}") from None
+        return parsed
+
     def choice_for(self, action_type: str) -> PolicyChoice:
         return self.per_type.get(action_type, self.default)
 
@@ -67,6 +82,8 @@ class Profile(BaseModel):
     tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
     screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
     scroll_unit_px: int = Field(default=100, ge=1, le=2000)  # pixels per wheel notch
+    # Time the screen gets to react to an action before it is captured for the model.
+    settle_ms: int = Field(default=300, ge=0, le=10_000)
     policy: Policy = Field(default_factory=Policy)
 
     @field_validator("name")

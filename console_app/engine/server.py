@@ -30,6 +30,7 @@ from pathlib import Path
 import uvicorn
 
 from console_app.core.redact import RedactingFilter, register_secret
+from console_app.core.secrets import ENGINE_TOKEN_ENV as TOKEN_ENV
 from console_app.engine.app import build_app
 from console_app.engine.ocr import OcrReader
 from console_app.engine.service import EngineService
@@ -37,7 +38,6 @@ from console_app.engine.store import ResponseStore
 
 log = logging.getLogger("console_app.engine")
 
-TOKEN_ENV = "CONSOLE_ENGINE_TOKEN"  # noqa: S105 (the variable's name, not a token)
 TOKEN_FILE = "engine-token"  # noqa: S105
 DATABASE_FILE = "engine.sqlite3"
 EXIT_USAGE = 2

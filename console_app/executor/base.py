@@ -107,6 +107,11 @@ class BaseComputer:
         with self._lock:
             return self._release_all_locked()
 
+    def interrupt(self) -> None:
+        """Stop a running action at its next step and refuse one waiting for the lock; never
+        blocks (the stop button calls it from the loop's thread while the input thread runs)."""
+        self._interrupt()
+
     def held(self) -> list[str]:
         with self._held_lock:
             return list(self._held)

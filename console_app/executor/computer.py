@@ -95,6 +95,10 @@ class Computer(Protocol):
         """
         ...
 
+    def interrupt(self) -> None:
+        """Stop a running action at its next input step; thread-safe and non-blocking."""
+        ...
+
     def held(self) -> list[str]:
         """What is held now, in the order it was pressed (``"key:shift"``, ``"button:left"``)."""
         ...

@@ -147,6 +147,9 @@ class ApprovalController(QObject):
             self.bar.feedback,
         ):
             widget.setEnabled(True)
+        # Safety checks the console could not read cannot be acknowledged, so the action
+        # cannot be made runnable by editing it either (the loop refuses such an edit too).
+        self.bar.edit_button.setEnabled(proposal.error_field != "pending_safety_checks")
         self.bar.auto_approve.setEnabled(proposal.executable)
         self._refresh()
         self.pendingChanged.emit(True)
@@ -257,7 +260,7 @@ class ApprovalController(QObject):
         self.toggle_edit()
 
     def toggle_edit(self) -> None:
-        if not self.pending:
+        if not self.pending or not self.bar.edit_button.isEnabled():
             return
         if self.editing:
             self._leave_edit()

@@ -38,7 +38,7 @@ from console_app.core.redact import redact
 from console_app.ui.approval_controller import ApprovalController
 from console_app.ui.attention import Attention
 from console_app.ui.exclusion import exclusion_source
-from console_app.ui.focus_guard import FocusGuard
+from console_app.ui.focus_guard import ConsoleWindows, console_focus_guard
 from console_app.ui.main_window import MainWindow
 from console_app.ui.problems import Entry, ProblemController
 from console_app.ui.screen_controller import ScreenController
@@ -56,7 +56,6 @@ _STATE_TEXT = {
     LoopState.STOPPING: "Stopping…",
     LoopState.FINISHED: "Finished",
 }
-FAILSAFE_MARK = "FailSafeTriggered"  # executor.computer.FailSafeTriggered, named in the detail
 _RESULT_HEADLINES = {
     "succeeded": "Done",
     "failed": "The run ended without success",
@@ -102,8 +101,17 @@ class ConsoleController(QObject):
             window.screenshot, self.approval, window.timeline_model, self
         )
         self.attention = Attention(window)
-        self.exclusion = exclusion_source()
-        self.focus_guard = FocusGuard()
+        self.console_windows = ConsoleWindows()
+        rects = exclusion_source()
+
+        def exclusion() -> list[tuple[int, int, int, int]]:
+            # GUI thread, before every capture and execution: the mask follows the window,
+            # and the focus guard learns the console's window ids.
+            self.console_windows.refresh()
+            return rects()
+
+        self.exclusion = exclusion
+        self.focus_guard = console_focus_guard(self.console_windows)
         self.loop: LoopLike | None = None
         self.task: asyncio.Task[RunResult | None] | None = None
         self.state = LoopState.IDLE
@@ -168,6 +176,7 @@ class ConsoleController(QObject):
                 on_event=self.on_event,
                 on_problem=self.on_problem,
                 exclusion=self.exclusion,
+                focus_guard=self.focus_guard,
             )
         except Exception as exc:
             log.warning("could not prepare the run: %s", exc)
@@ -241,7 +250,7 @@ class ConsoleController(QObject):
     async def on_problem(self, problem: Problem) -> Literal["retry", "stop"]:
         """The loop's ``on_problem``. pyautogui's corner fail-safe is the human pulling the
         emergency brake, so it stops the run at once instead of offering Retry."""
-        if problem.kind == "executor" and FAILSAFE_MARK in problem.detail:
+        if problem.kind == "failsafe":
             self.problems.show(
                 Entry(
                     "warning",
@@ -292,12 +301,6 @@ class ConsoleController(QObject):
 
     def _on_state(self, event: StateChanged) -> None:
         self.state = event.state
-        if event.state in (LoopState.CAPTURING, LoopState.AWAITING_APPROVAL):
-            self.focus_guard.note()  # where the agent's keys belong (not the console)
-        elif event.state == LoopState.EXECUTING:
-            warning = self.focus_guard.before_action()
-            if warning:
-                self.problems.show(Entry("warning", warning))
         self.stateChanged.emit(event.state)
         controls = self.window.run_controls
         text = _STATE_TEXT.get(event.state, event.state.value)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,22 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def display_problem() -> str | None:
+    """Why the window cannot open here, in words (Qt would abort the process instead)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith(
+        "linux"
+    ):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return (
+            "no display: the console is a desktop window and needs an X11 session (DISPLAY). "
+            "Without one, `console-app run` works at a terminal with a virtual screen "
+            "(xvfb-run), and `console-app --self-test` checks an installation."
+        )
+    return None
+
+
 def run_console(profile: str | None = None) -> int:
     """Run the window until it is closed; returns the process exit code."""
     import qasync
@@ -145,6 +162,10 @@ def run_console(profile: str | None = None) -> int:
 
     log_file = setup_logging()
     log.info("starting the console (log: %s)", log_file)
+    problem = display_problem()
+    if problem:
+        print(f"console-app: {problem}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Operator Console")

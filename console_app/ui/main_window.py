@@ -170,12 +170,15 @@ class MainWindow(QMainWindow):
         self._aliases: dict[int, list[QShortcut]] = {}
 
         def shortcut(*keys: str) -> QShortcut:
+            # No auto-repeat: a key held a little too long must not approve the next action.
             first = QShortcut(QKeySequence(keys[0]), self)
             first.setContext(Qt.ShortcutContext.WindowShortcut)
+            first.setAutoRepeat(False)
             aliases = self._aliases.setdefault(id(first), [])
             for extra in keys[1:]:
                 more = QShortcut(QKeySequence(extra), self)
                 more.setContext(Qt.ShortcutContext.WindowShortcut)
+                more.setAutoRepeat(False)
                 more.activated.connect(first.activated)
                 aliases.append(more)
             return first

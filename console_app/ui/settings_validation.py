@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from console_app.core.keys import UnknownKeyError, canonical_chord, split_chord
+from console_app.core.keys import parse_chord
 from console_app.core.redact import redact
 from console_app.core.settings import Profile, Settings
 
@@ -61,8 +61,8 @@ def parse_chords(text: str) -> tuple[list[list[str]], list[str]]:
         if not line.strip():
             continue
         try:
-            chords.append(canonical_chord(split_chord(line.strip())))
-        except UnknownKeyError as exc:
+            chords.append(parse_chord(line.strip()))
+        except ValueError as exc:
             errors.append(f"line {number}: {line.strip()!r} is not a key combination ({exc})")
     return chords, errors
 

@@ -279,7 +279,7 @@ def test_the_global_emergency_hotkey_fires_while_another_app_has_focus(
 
 def test_focus_is_handed_back_before_keys_are_sent(qapp, qtbot, start_target_app):
     """An approved keystroke must go to the target app, not to the console that was clicked."""
-    from console_app.ui.focus_guard import FocusGuard
+    from console_app.executor.keyboard_focus import KeyboardFocusGuard
     from console_app.ui.main_window import MainWindow
 
     target = start_target_app(geometry=TARGET_GEOMETRY)
@@ -289,7 +289,7 @@ def test_focus_is_handed_back_before_keys_are_sent(qapp, qtbot, start_target_app
     window.setGeometry(*CONSOLE_GEOMETRY)
     window.show()
     qtbot.waitExposed(window)
-    guard = FocusGuard()
+    guard = KeyboardFocusGuard(lambda: {int(window.winId())})
     try:
         assert guard.available, guard.status
         target.command("focus", name="line_edit")
@@ -297,7 +297,7 @@ def test_focus_is_handed_back_before_keys_are_sent(qapp, qtbot, start_target_app
         guard.note()  # at capture time the target app has the focus
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow, timeout=3000)
-        assert guard.before_action() is None
+        assert guard.check() is None
         assert guard.restored == 1
         subprocess.run(["xdotool", "type", "--delay", "20", "hey"], check=True, timeout=10)
         target.sync(0.3)
@@ -375,3 +375,28 @@ def test_the_console_app_starts_the_local_engine_and_stops_it_on_exit(tmp_path) 
     log = log_file.read_text()
     assert "starting the console" in log and "the console closed" in log
     assert token not in log and token not in (home / "logs" / "engine.log").read_text()
+
+
+def test_keys_are_refused_when_focus_cannot_leave_the_console(qapp, qtbot) -> None:
+    """Fail closed: with the console focused and nowhere to hand focus back to, the keyboard
+    action is refused — never typed into the console."""
+    from console_app.executor.keyboard_focus import KeyboardFocusGuard
+    from console_app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.setGeometry(*CONSOLE_GEOMETRY)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    guard = KeyboardFocusGuard(lambda: {int(window.winId())}, owner="console")
+    try:
+        assert guard.available, guard.status
+        refusal = guard.check()  # nothing noted: no window of the agent's to go back to
+        assert refusal is not None and "console" in refusal
+        guard.note()  # the console is focused: it is never remembered as the agent's window
+        assert guard.remembered is None
+    finally:
+        guard.close()
+        window.allow_close = True

@@ -188,6 +188,7 @@ class FakeLoop:
         on_event: Any,
         on_problem: Any,
         exclusion: Any,
+        focus_guard: Any = None,
         shot: FakeShot | None = None,
         final: RunResult | None = None,
         model: str | None = None,

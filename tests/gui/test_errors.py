@@ -169,10 +169,11 @@ def test_a_run_that_cannot_start_says_why(console, drive) -> None:
 
 def test_the_corner_fail_safe_stops_the_run_without_asking(console, script, drive) -> None:
     failsafe = Problem(
-        "executor",
-        "The action could not be completed: FailSafeTriggered: pyautogui's fail-safe fired",
+        "failsafe",
+        "Stopped by the fail-safe: the pointer is in a screen corner.",
         "FailSafeTriggered: click at (5, 5): pyautogui's fail-safe fired (the pointer is in a "
         "screen corner)",
+        can_retry=False,
     )
     script.turns = [Turn([proposal({"type": "click", "x": 1, "y": 1})], problem=failsafe)]
 

@@ -10,6 +10,7 @@ nothing in them may run either.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,6 +281,10 @@ def answers(draw: st.DrawFn, turn: int) -> Answer:
         made = []
     else:
         body["output"] = output
+    if status != "completed":
+        # A response that did not complete: its calls are shown, never run (not even a final
+        # action's claim of success counts).
+        made = [dataclasses.replace(call, expected=None, final=False) for call in made]
     return Answer(body=body, calls=made)
 
 

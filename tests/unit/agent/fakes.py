@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,6 +220,8 @@ class SpyComputer:
         self.seen_pending_before_execute: list[bool] = []
         self.fail_with: Exception | None = None
         self.delay: float = 0.0
+        self.interrupted = threading.Event()
+        self.started = threading.Event()
 
     def execute(self, action: Any, mapping: Any, *, forbidden: Sequence[Any] = ()) -> Any:
         from console_app.executor.computer import ActionRefused
@@ -232,10 +235,12 @@ class SpyComputer:
             # the step must already be recorded as decided, with execution pending
             latest = self.recorder.history[-1]
             self.seen_pending_before_execute.append(latest.execution == "pending")
-        if self.delay:
-            import time
+        self.started.set()
+        # an interruptible wait, like the real executor's steps
+        if self.delay and self.interrupted.wait(self.delay):
+            from console_app.executor.computer import ExecutionInterrupted
 
-            time.sleep(self.delay)
+            raise ExecutionInterrupted(f"{action.type}: interrupted")
         if self.fail_with is not None:
             raise self.fail_with
         self.executed.append(action)
@@ -249,6 +254,9 @@ class SpyComputer:
         elif action.type == "mouse_up":
             self._held = [h for h in self._held if h != f"button:{action.button}"]
         return _Result(True, "ok", 1.0)
+
+    def interrupt(self) -> None:
+        self.interrupted.set()
 
     def release_all(self) -> list[str]:
         released, self._held = list(reversed(self._held)), []
