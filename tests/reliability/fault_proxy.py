@@ -45,6 +45,7 @@ from typing import Any
 
 import httpx
 
+from tests.http_wire import read_request_body
 from tests.reliability.faults import (
     NGINX_413,
     ErrorReply,
@@ -370,18 +371,7 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
             name, _, value = line.partition(":")
             headers.append((name.strip(), value.strip()))
     lookup = {k.lower(): v for k, v in headers}
-    body = b""
-    if "content-length" in lookup:
-        body = await reader.readexactly(int(lookup["content-length"]))
-    elif lookup.get("transfer-encoding", "").lower() == "chunked":
-        parts = []
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            parts.append(chunk[:-2])
-        body = b"".join(parts)
+    body = await read_request_body(reader, lookup)
     return _Request(method.upper(), target, headers, body)
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.http_wire import read_request_body
+
 Handler = Callable[["Exchange"], Awaitable[None]]
 
 REASONS = {
@@ -297,18 +299,7 @@ class ScriptedServer:
             if line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-        body = b""
-        if "content-length" in headers:
-            body = await reader.readexactly(int(headers["content-length"]))
-        elif headers.get("transfer-encoding", "").lower() == "chunked":
-            parts = []
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                chunk = await reader.readexactly(size + 2)
-                if size == 0:
-                    break
-                parts.append(chunk[:-2])
-            body = b"".join(parts)
+        body = await read_request_body(reader, headers)
         return RecordedRequest(method, target, headers, body, connection)
 
 
