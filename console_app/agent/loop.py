@@ -65,7 +65,7 @@ from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
 from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
 from console_app.core.redact import redact
-from console_app.executor.computer import ActionRefused
+from console_app.executor.outcomes import ActionRefused
 
 log = logging.getLogger(__name__)
 

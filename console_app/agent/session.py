@@ -21,7 +21,7 @@ from console_app.api.local_engine import LocalEngine
 from console_app.capture.screen import ScreenCapturer
 from console_app.core.records import Recorder
 from console_app.core.settings import Profile
-from console_app.executor.computer import Computer, DesktopComputer
+from console_app.executor import Computer, DesktopComputer
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from console_app.core.proposal import ProposedAction
 from console_app.core.records import Decision as DecisionName
 from console_app.core.records import Execution, StepRecord, Timings
 from console_app.core.redact import redact, redact_obj
-from console_app.executor.computer import ActionRefused, FailSafeTriggered
+from console_app.executor.outcomes import ActionRefused, FailSafeTriggered
 
 if TYPE_CHECKING:
     from console_app.agent.loop import AgentLoop

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import Action
 from console_app.core.geometry import RectTuple
+from console_app.core.settings import Environment
 from console_app.executor.backend import (
     InputBackend,
     MoveTo,
@@ -29,21 +30,26 @@ from console_app.executor.backend import (
     Wheel,
     WriteText,
 )
-from console_app.executor.computer import (
+from console_app.executor.outcomes import (
     ActionRefused,
     ExecutionError,
     ExecutionInterrupted,
     ExecutionResult,
+    FailSafeError,
     FailSafeTriggered,
 )
-from console_app.executor.planner import Environment, Plan, Planner, Timing
-
-
-class FailSafeError(Exception):
-    """Raised by a backend when pyautogui's fail-safe fires (mapped to `FailSafeTriggered`)."""
+from console_app.executor.planner import Plan, Planner, Timing
 
 
 class BaseComputer:
+    """A `Computer` over any `InputBackend`: plans each action, runs its steps, tracks holds.
+
+    ``execute`` runs under one lock (one action at a time); ``interrupt``, ``held`` and the
+    start of ``release_all`` / ``close`` never wait for it, so the stop button answers at once
+    while a long action runs on the input thread. Subclasses choose the backend
+    (`DesktopComputer`, `RecordingComputer`) and may hook `_executed`.
+    """
+
     def __init__(
         self,
         backend: InputBackend,

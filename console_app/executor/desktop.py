@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from console_app.core.actions import MouseButton
-from console_app.executor.base import BaseComputer, FailSafeError
-from console_app.executor.computer import ExecutionInterrupted
-from console_app.executor.planner import Environment, Timing
+from console_app.core.settings import Environment
+from console_app.executor.base import BaseComputer
+from console_app.executor.outcomes import ExecutionInterrupted, FailSafeError
+from console_app.executor.planner import Timing
 from console_app.executor.text_input import AsciiTyper, XdotoolTyper
 from console_app.executor.x11 import UnicodeKeymap
 

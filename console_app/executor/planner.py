@@ -28,7 +28,6 @@ import math
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from console_app.capture.mapping import OutOfScreenError, ViewportMapping
 from console_app.core.actions import (
@@ -59,6 +58,7 @@ from console_app.core.actions import (
 from console_app.core.describe import describe
 from console_app.core.geometry import Rect, RectTuple
 from console_app.core.keys import UnknownKeyError, canonical_key
+from console_app.core.settings import Environment
 from console_app.executor.backend import (
     InputBackend,
     MoveTo,
@@ -72,10 +72,8 @@ from console_app.executor.backend import (
     Wheel,
     WriteText,
 )
-from console_app.executor.computer import ActionRefused
 from console_app.executor.keymap import PYAUTOGUI_KEYS
-
-Environment = Literal["desktop", "browser"]
+from console_app.executor.outcomes import ActionRefused
 
 ACTION_CLASSES: tuple[type, ...] = typing.get_args(typing.get_args(Action)[0])
 """Every class of the `Action` union (anything else is refused, not silently ignored)."""

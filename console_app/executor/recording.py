@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from console_app.core.actions import Action, MouseButton
+from console_app.core.settings import Environment
 from console_app.executor.backend import (
     MoveTo,
     OpenUrl,
@@ -25,7 +26,7 @@ from console_app.executor.backend import (
     WriteText,
 )
 from console_app.executor.base import BaseComputer
-from console_app.executor.planner import Environment, Plan, Timing
+from console_app.executor.planner import Plan, Timing
 
 
 @dataclass(frozen=True)

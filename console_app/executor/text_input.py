@@ -15,7 +15,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from console_app.executor.computer import ExecutionInterrupted
+from console_app.executor.outcomes import ExecutionInterrupted
 from console_app.executor.x11 import UnicodeKeymap
 
 PIECE_CHARS = 64

@@ -25,8 +25,8 @@ from console_app.core.actions import (
     Wait,
     build_action,
 )
-from console_app.executor.computer import ExecutionInterrupted
 from console_app.executor.desktop import DesktopComputer
+from console_app.executor.outcomes import ExecutionInterrupted
 from tests.e2e.conftest import TargetApp
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,8 @@ from console_app.core.actions import (
     Scroll,
     TypeText,
 )
-from console_app.executor.computer import ActionRefused, FailSafeTriggered
 from console_app.executor.desktop import DesktopComputer
+from console_app.executor.outcomes import ActionRefused, FailSafeTriggered
 from tests.e2e.conftest import TargetApp
 
 pytestmark = pytest.mark.e2e

@@ -224,7 +224,7 @@ class SpyComputer:
         self.started = threading.Event()
 
     def execute(self, action: Any, mapping: Any, *, forbidden: Sequence[Any] = ()) -> Any:
-        from console_app.executor.computer import ActionRefused
+        from console_app.executor.outcomes import ActionRefused
 
         points = [mapping.to_screen(p.x, p.y) for p in getattr(action, "points", list)()]
         for x, y in points:
@@ -238,7 +238,7 @@ class SpyComputer:
         self.started.set()
         # an interruptible wait, like the real executor's steps
         if self.delay and self.interrupted.wait(self.delay):
-            from console_app.executor.computer import ExecutionInterrupted
+            from console_app.executor.outcomes import ExecutionInterrupted
 
             raise ExecutionInterrupted(f"{action.type}: interrupted")
         if self.fail_with is not None:

@@ -193,7 +193,7 @@ async def test_the_screen_gets_time_to_react_before_it_is_captured_again() -> No
 
 async def test_the_corner_fail_safe_is_its_own_kind_of_problem_and_never_retried() -> None:
     from console_app.agent.events import Problem
-    from console_app.executor.computer import FailSafeTriggered
+    from console_app.executor.outcomes import FailSafeTriggered
 
     seen: list[Problem] = []
 
