@@ -115,7 +115,7 @@ async def console_run(session: Any, steps: int) -> list[Turn]:
     loop_module.read_turn = _timed(original_read_turn, probe.add_parse)
     try:
         loop = session.loop(approve=refuse_approval, on_event=probe.on_event, max_steps=steps + 5)
-        real_execute = loop.execute
+        real_execute = loop.context.execute
 
         async def execute(action: Any, mapping: Any) -> Any:
             started = time.perf_counter()
@@ -124,7 +124,7 @@ async def console_run(session: Any, steps: int) -> list[Turn]:
             finally:
                 probe.add_execute((time.perf_counter() - started) * 1000)
 
-        loop.execute = execute
+        loop.context.execute = execute
         result = await loop.run(cheap_task(steps))
     finally:
         client_module.parse_model = original_parse

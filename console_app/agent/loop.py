@@ -25,82 +25,57 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
 
-from console_app.agent.decisions import ApprovalRequest, Decision, StopRun
+from console_app.agent.context import (
+    Approver,
+    LoopConfig,
+    ProblemHandler,
+    RectSource,
+    RunContext,
+    RunControl,
+)
+from console_app.agent.decisions import StopRun
 from console_app.agent.events import (
     EventSink,
-    LoopEvent,
     LoopState,
     Problem,
     RunFinished,
     RunResult,
     ScreenCaptured,
-    StateChanged,
-    StepRecorded,
 )
 from console_app.agent.model_calls import ModelCaller
 from console_app.agent.policy import PolicyTable
-from console_app.agent.ports import (
-    DesktopComputer,
-    ExecutionOutcome,
-    FocusGuard,
-    ModelClient,
-    Rect,
-    ScreenSource,
-    Shot,
-)
+from console_app.agent.ports import FocusGuard, ModelClient, ScreenSource, Shot
 from console_app.agent.steps import StepRunner
 from console_app.agent.turns import (
     CallAnswer,
     ModelTurn,
-    RequestSettings,
     first_request,
     follow_up_request,
 )
-from console_app.capture.mapping import ViewportMapping
-from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
-from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
+from console_app.core.geometry import RectTuple
+from console_app.core.records import Recorder, RunInfo
 from console_app.core.redact import redact
-from console_app.executor.outcomes import ActionRefused
+from console_app.executor.computer import Computer
 
 log = logging.getLogger(__name__)
 
-Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
-ProblemHandler = Callable[[Problem], Awaitable[Literal["retry", "stop"]]]
-RectSource = Callable[[], Sequence[Rect]]
-_T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class LoopConfig:
-    request: RequestSettings
-    profile: str = "local"
-    profile_kind: str | None = None
-    coordinates: Literal["pixels", "normalized"] = "pixels"
-    backend: str = ""
-    max_steps: int = 50
-    stream: bool = False
-    settle_seconds: float = 0.0
-    """How long the screen is given to react to an action before it is captured again (an app
-    repaints after a click; capturing at once would show the model the screen before it)."""
-    cancel_timeout: float = 5.0
-
-
-async def _stop_on_problem(problem: Problem) -> Literal["retry", "stop"]:
-    return "stop"
-
 
 class AgentLoop:
+    """Drives one supervised run: capture, ask, hand each proposal to a step, capture again.
+
+    The loop owns the order of a run; the work is done by helpers that share one `RunContext`
+    (``agent/context.py``): `ModelCaller` asks the model for a turn, `StepRunner` decides,
+    records and executes one proposed action. `stop`, `pause` and `resume` may be called from
+    the loop's thread at any time (the console's buttons, the terminal's Ctrl+C).
+    """
+
     def __init__(
         self,
         *,
         client: ModelClient,
         screen: ScreenSource,
-        computer: DesktopComputer,
+        computer: Computer,
         recorder: Recorder,
         approve: Approver,
         config: LoopConfig,
@@ -116,62 +91,58 @@ class AgentLoop:
         self.recorder = recorder
         self.config = config
         self.policy = policy or PolicyTable()
-        self._approve = approve
-        self._sink = on_event
-        self._on_problem = on_problem or _stop_on_problem
-        self._exclusion = exclusion or (lambda: ())
-        self._focus_guard = focus_guard
-        self._stop_requested = False
-        self._waiting: asyncio.Future[Any] | None = None
-        self._resume = asyncio.Event()
-        self._resume.set()
-        self._state = LoopState.IDLE
-        # One thread for the screen (one X connection), one for input (pyautogui is not
-        # thread-safe), one for the history database: nothing blocking on the loop's thread.
-        self._capture_thread = ThreadPoolExecutor(1, thread_name_prefix="capture")
-        self._input_thread = ThreadPoolExecutor(1, thread_name_prefix="input")
-        self._record_thread = ThreadPoolExecutor(1, thread_name_prefix="record")
-        self.run_id: str | None = None
-        self.model = ModelCaller(self)
+        self.control = RunControl(
+            on_event=on_event, on_problem=on_problem, on_stop=computer.interrupt
+        )
+        self.context = RunContext(
+            control=self.control,
+            computer=computer,
+            recorder=recorder,
+            approve=approve,
+            config=config,
+            policy=self.policy,
+            exclusion=exclusion or (lambda: ()),
+            focus_guard=focus_guard,
+        )
+        self.model = ModelCaller(self.context, client)
 
     # ------------------------------------------------------------------ control
 
     @property
     def state(self) -> LoopState:
-        return self._state
+        return self.control.state
 
     @property
     def stopping(self) -> bool:
-        return self._stop_requested
+        return self.control.stopping
 
     def stop(self) -> None:
         """Stop as soon as possible (safe to call from the loop's thread at any time).
 
         An action already running is interrupted at its next input step (a long wait, typing
         or a drag does not run on); what it holds is released when the run ends."""
-        if not self._stop_requested and self._state is not LoopState.FINISHED:
-            self.set_state(LoopState.STOPPING, "stopping")
-        self._stop_requested = True
-        self._resume.set()
-        try:
-            self.computer.interrupt()
-        except Exception:  # stopping must not fail because the desktop went away
-            log.exception("interrupting the running action failed")
-        if self._waiting is not None and not self._waiting.done():
-            self._waiting.cancel()
+        self.control.stop()
 
     def pause(self) -> None:
         """Hold before the next model call or execution (an action already running finishes)."""
-        if self._resume.is_set() and not self._stop_requested:
-            self._resume.clear()
-            self.set_state(LoopState.PAUSED, "paused by the supervisor")
+        self.control.pause()
 
     def resume(self) -> None:
-        self._resume.set()
+        self.control.resume()
 
     @property
     def paused(self) -> bool:
-        return not self._resume.is_set()
+        return self.control.paused
+
+    @property
+    def run_id(self) -> str | None:
+        return self.context.run_id
+
+    @property
+    def inflight_response_id(self) -> str | None:
+        """The response the server is working on for this turn, when the loop knows it
+        (streaming and background mode); it is cancelled on stop."""
+        return self.model.inflight_response_id
 
     # ------------------------------------------------------------------ run
 
@@ -184,18 +155,19 @@ class AgentLoop:
             coordinates=self.config.coordinates,
             profile_kind=self.config.profile_kind,
         )
-        self.run_id = info.run_id
-        steps = StepRunner(self, info.run_id)
+        context, control, workers = self.context, self.control, self.context.workers
+        context.run_id = info.run_id
+        steps = StepRunner(context, info.run_id)
         result: RunResult
         try:
-            await self.in_thread(self._record_thread, self.recorder.begin_run, info)
+            await workers.run(workers.record, self.recorder.begin_run, info)
             result = await self._run(info.run_id, task, steps)
         except StopRun as stop:
             reason = str(stop) or "stopped by the supervisor"
             result = RunResult(info.run_id, "stopped", reason, None, steps.count)
         except Exception as exc:  # the last line of defence: a run never crashes the app
             log.exception("the run failed unexpectedly")
-            self.emit(
+            control.emit(
                 Problem(
                     "internal",
                     "The run stopped because of an internal error.",
@@ -205,19 +177,18 @@ class AgentLoop:
             )
             result = RunResult(info.run_id, "error", redact(str(exc)), None, steps.count)
         finally:
-            await self._release_input()
+            await context.release_input()
         with contextlib.suppress(Exception):
-            await self.in_thread(
-                self._record_thread,
+            await workers.run(
+                workers.record,
                 self.recorder.end_run,
                 info.run_id,
                 result.status,
                 result.answer or result.reason,
             )
-        self.set_state(LoopState.FINISHED, result.status)
-        self.emit(RunFinished(result))
-        for pool in (self._capture_thread, self._input_thread, self._record_thread):
-            pool.shutdown(wait=False)
+        control.set_state(LoopState.FINISHED, result.status)
+        control.emit(RunFinished(result))
+        workers.shutdown()
         return result
 
     async def _run(self, run_id: str, task: str, steps: StepRunner) -> RunResult:
@@ -252,8 +223,8 @@ class AgentLoop:
                 answers.append(outcome.answer)
                 sent_input = sent_input or outcome.sent_input
             if sent_input and self.config.settle_seconds > 0:
-                await self.interruptible(asyncio.sleep(self.config.settle_seconds))
-            await self.wait_if_paused()
+                await self.control.interruptible(asyncio.sleep(self.config.settle_seconds))
+            await self.control.wait_if_paused()
             shot = await self.capture()
             params = follow_up_request(
                 self.config.request,
@@ -270,21 +241,21 @@ class AgentLoop:
         reason = turn.response.error_message() or f"the response ended as {status}"
         return RunResult(run_id, "failed", reason, turn.message or None, count)
 
-    # ------------------------------------------------------------------ helpers for steps
+    # ------------------------------------------------------------------ capturing
 
     async def capture(self) -> Shot:
         while True:
-            self.set_state(LoopState.CAPTURING, "capturing the screen")
+            self.control.set_state(LoopState.CAPTURING, "capturing the screen")
             try:
-                mask = tuple(self._exclusion())
-                shot: Shot = await self.interruptible(
-                    self.in_thread(self._capture_thread, self._capture_sync, mask)
+                mask = tuple(self.context.exclusion())
+                shot: Shot = await self.control.interruptible(
+                    self.context.workers.run(self.context.workers.capture, self._capture_sync, mask)
                 )
             except StopRun:
                 raise
             except Exception as exc:
                 log.exception("capture failed")
-                await self.problem(
+                await self.control.problem(
                     Problem(
                         "capture",
                         "The screen could not be captured.",
@@ -292,126 +263,15 @@ class AgentLoop:
                     )
                 )
                 continue
-            self.emit(ScreenCaptured(shot))
+            self.control.emit(ScreenCaptured(shot))
             return shot
 
-    async def problem(self, problem: Problem) -> None:
-        """Show a problem and wait for the human: returns on "retry", raises StopRun on stop."""
-        self.emit(problem)
-        if self._stop_requested:
-            raise StopRun
-        self.set_state(LoopState.WAITING_ON_ERROR, problem.text)
-        if not problem.can_retry:
-            await self.interruptible(self._on_problem(problem))
-            raise StopRun(f"stopped after: {problem.text}")
-        choice = await self.interruptible(self._on_problem(problem))
-        if choice != "retry":
-            raise StopRun(f"stopped after: {problem.text}")
-
-    async def ask(self, request: ApprovalRequest) -> Decision:
-        self.set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
-        return await self.interruptible(self._approve(request))
-
-    async def execute(self, action: Action, mapping: ViewportMapping) -> ExecutionOutcome:
-        """Run one action in the input thread. The await is shielded (the thread cannot be
-        cancelled); `stop` interrupts the action itself through the computer instead."""
-        self.set_state(LoopState.EXECUTING, "executing")
-        forbidden = tuple(self._exclusion())
-        return await asyncio.shield(
-            self.in_thread(self._input_thread, self._execute_sync, action, mapping, forbidden)
-        )
-
-    def _capture_sync(self, mask: tuple[Rect, ...]) -> Shot:
+    def _capture_sync(self, mask: tuple[RectTuple, ...]) -> Shot:
         shot = self.screen.capture(mask)
-        if self._focus_guard is not None:
-            self._focus_guard.note()  # the window the model sees working is where keys belong
+        guard = self.context.focus_guard
+        if guard is not None:
+            guard.note()  # the window the model sees working is where keys belong
         return shot
 
-    def _execute_sync(
-        self, action: Action, mapping: ViewportMapping, forbidden: tuple[Rect, ...]
-    ) -> ExecutionOutcome:
-        # Checked on the input thread, right before the first event: a stop that arrived
-        # between the decision and now (e.g. while the step was being recorded) wins.
-        if self._stop_requested:
-            raise ActionRefused("the run was stopped before this action started")
-        if self._focus_guard is not None:
-            # Before every action focus goes back from the supervisor's window to the agent's
-            # (a click moves it anyway); only keys are refused when that is impossible.
-            refusal = self._focus_guard.check()
-            if refusal and action.type in KEYBOARD_ACTION_TYPES:
-                raise ActionRefused(refusal)
-        return self.computer.execute(action, mapping, forbidden=forbidden)
 
-    @property
-    def inflight_response_id(self) -> str | None:
-        """The response the server is working on for this turn, when the loop knows it
-        (streaming and background mode); it is cancelled on stop."""
-        return self.model.inflight_response_id
-
-    async def record_response(self, record: ResponseRecord) -> None:
-        await self.in_thread(self._record_thread, self.recorder.record_response, record)
-
-    async def record_step(self, step: StepRecord) -> None:
-        await self.in_thread(self._record_thread, self.recorder.record_step, step)
-        self.emit(StepRecorded(step))
-
-    def held_input(self) -> list[str]:
-        try:
-            return list(self.computer.held())
-        except Exception:  # held() is informational
-            return []
-
-    async def wait_if_paused(self) -> None:
-        if not self._resume.is_set():
-            self.set_state(LoopState.PAUSED, "paused by the supervisor")
-            await self.interruptible(self._resume.wait())
-        if self._stop_requested:
-            raise StopRun
-
-    async def interruptible(self, awaitable: Awaitable[_T]) -> _T:
-        """Await something that `stop` may cancel; a stop turns into `StopRun`."""
-        if self._stop_requested:
-            if isinstance(awaitable, Coroutine):
-                awaitable.close()
-            raise StopRun
-        future = asyncio.ensure_future(awaitable)
-        self._waiting = future
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if self._stop_requested and future.cancelled():
-                raise StopRun from None
-            raise
-        finally:
-            self._waiting = None
-
-    async def in_thread(self, pool: ThreadPoolExecutor, fn: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-
-    async def release_after_failure(self) -> None:
-        """After an input call failed half-way, nothing may stay pressed."""
-        await self._release_input()
-
-    async def _release_input(self) -> None:
-        try:
-            released = await self.in_thread(self._input_thread, self.computer.release_all)
-        except Exception:
-            log.exception("releasing held input failed")
-            return
-        if released:
-            log.info("released held input: %s", ", ".join(released))
-
-    def emit(self, event: LoopEvent) -> None:
-        if self._sink is None:
-            return
-        try:
-            self._sink(event)
-        except Exception:  # a broken listener must not break the run
-            log.exception("event listener failed")
-
-    def set_state(self, state: LoopState, detail: str = "") -> None:
-        self._state = state
-        self.emit(StateChanged(state, detail))
-
-
-__all__ = ["AgentLoop", "Approver", "LoopConfig", "ProblemHandler", "StopRun"]
+__all__ = ["AgentLoop"]

@@ -16,6 +16,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Literal
 
+from console_app.agent.context import RunContext
 from console_app.agent.decisions import StopRun
 from console_app.agent.events import LoopState, ModelAnswered, Problem, TextDelta
 from console_app.agent.ledger import response_record
@@ -24,8 +25,7 @@ from console_app.api.errors import APIConnectionError, APIError, APIStatusError,
 from console_app.api.types import CreateParams, Response
 
 if TYPE_CHECKING:
-    from console_app.agent.loop import AgentLoop
-    from console_app.agent.ports import Shot
+    from console_app.agent.ports import ModelClient, Shot
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +33,27 @@ POLL_INTERVAL = 0.5
 
 
 class ModelCaller:
-    def __init__(self, loop: AgentLoop) -> None:
-        self.loop = loop
+    """Asks the model for one turn at a time (``ask``); depends on the `RunContext`, not the loop.
+
+    ``inflight_response_id`` is the response the server is still working on, if any: it is
+    cancelled on stop and before a retry.
+    """
+
+    def __init__(self, run: RunContext, client: ModelClient) -> None:
+        self.run = run
+        self.client = client
         self.inflight_response_id: str | None = None
 
     async def ask(self, params: CreateParams, shot: Shot) -> tuple[ModelTurn, float, int]:
         """One turn: the model's answer, the model time in ms and the request's size."""
-        loop = self.loop
+        control = self.run.control
         upload = upload_size(params, shot.data_url)
         while True:
-            await loop.wait_if_paused()
-            loop.set_state(LoopState.THINKING, "waiting for the model")
+            await control.wait_if_paused()
+            control.set_state(LoopState.THINKING, "waiting for the model")
             started = time.perf_counter()
             try:
-                response = await loop.interruptible(self._call(params))
+                response = await control.interruptible(self._call(params))
                 response = await self._until_finished(response)
             except StopRun:
                 await self._cancel_inflight()
@@ -62,12 +69,12 @@ class ModelCaller:
             model_ms = (time.perf_counter() - started) * 1000
             if response.status in ("failed", "cancelled", "incomplete") and not response.output:
                 text = response.error_message() or f"the response ended as {response.status}"
-                await loop.problem(Problem("api", f"The model could not answer: {text}"))
+                await control.problem(Problem("api", f"The model could not answer: {text}"))
                 continue
             turn = read_turn(response)
             await self._record(response)
             usage = response.usage
-            loop.emit(
+            control.emit(
                 ModelAnswered(
                     response_id=turn.response_id,
                     status=response.status,
@@ -83,17 +90,17 @@ class ModelCaller:
             return turn, model_ms, upload
 
     async def _call(self, params: CreateParams) -> Response:
-        client = self.loop.client
-        if not self.loop.config.stream:
+        client = self.client
+        if not self.run.config.stream:
             return await client.create(params)
         final: Response | None = None
         async for event in client.create_stream(params):
             if event.type == "response.created" and event.response is not None:
                 self.inflight_response_id = event.response.id
             elif event.delta and event.type.endswith("output_text.delta"):
-                self.loop.emit(TextDelta("message", event.delta))
+                self.run.control.emit(TextDelta("message", event.delta))
             elif event.delta and "reasoning" in event.type and event.type.endswith(".delta"):
-                self.loop.emit(TextDelta("reasoning", event.delta))
+                self.run.control.emit(TextDelta("reasoning", event.delta))
             if event.is_terminal:
                 final = event.response
         if final is None:
@@ -104,8 +111,8 @@ class ModelCaller:
         """A response still ``queued``/``in_progress`` (background mode) is polled until done."""
         while response.status in ("queued", "in_progress") and response.id:
             self.inflight_response_id = response.id
-            await self.loop.interruptible(asyncio.sleep(POLL_INTERVAL))
-            response = await self.loop.interruptible(self.loop.client.retrieve(response.id))
+            await self.run.control.interruptible(asyncio.sleep(POLL_INTERVAL))
+            response = await self.run.control.interruptible(self.client.retrieve(response.id))
         return response
 
     async def _cancel_inflight(self) -> None:
@@ -114,7 +121,7 @@ class ModelCaller:
             return
         try:
             await asyncio.wait_for(
-                self.loop.client.cancel(response_id), self.loop.config.cancel_timeout
+                self.client.cancel(response_id), self.run.config.cancel_timeout
             )
             log.info("cancelled response %s", response_id)
         except (APIError, TimeoutError) as exc:
@@ -123,11 +130,11 @@ class ModelCaller:
     async def _record(self, response: Response) -> None:
         if not response.id:
             return
-        loop = self.loop
+        run = self.run
         record = response_record(
-            response, backend=loop.config.backend, profile=loop.config.profile, run_id=loop.run_id
+            response, backend=run.config.backend, profile=run.config.profile, run_id=run.run_id
         )
-        await loop.record_response(record)
+        await run.record_response(record)
 
     async def _problem_from_api(self, exc: APIError) -> None:
         kind: Literal["api", "network", "validation"] = "api"
@@ -137,4 +144,4 @@ class ModelCaller:
             kind = "validation"
         detail = exc.message + (f" (request id {exc.request_id})" if exc.request_id else "")
         can_retry = not isinstance(exc, AuthenticationError)
-        await self.loop.problem(Problem(kind, exc.user_text(), detail, can_retry=can_retry))
+        await self.run.control.problem(Problem(kind, exc.user_text(), detail, can_retry=can_retry))

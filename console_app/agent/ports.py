@@ -2,7 +2,8 @@
 
 Why protocols: the loop is tested with plain asyncio, a scripted model and a recording
 computer; the console wires in the real client, capturer and desktop. The loop only relies on
-what is written here.
+what is written here. The desktop's port is `executor.computer.Computer` (the executor is a
+layer below, so the loop uses its port directly instead of a copy).
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from typing import Any, Protocol
 
 from console_app.api.types import CreateParams, Response, StreamEvent
 from console_app.capture.mapping import ViewportMapping
-from console_app.core.actions import Action
-
-Rect = tuple[int, int, int, int]
+from console_app.core.geometry import RectTuple
 
 
 class ModelClient(Protocol):
@@ -61,32 +60,7 @@ class Shot(Protocol):
 
 
 class ScreenSource(Protocol):
-    def capture(self, mask: Sequence[Rect] = ()) -> Shot: ...
-
-
-class ExecutionOutcome(Protocol):
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def detail(self) -> str: ...
-
-    @property
-    def duration_ms(self) -> float: ...
-
-
-class DesktopComputer(Protocol):
-    def execute(
-        self, action: Action, mapping: ViewportMapping, *, forbidden: Sequence[Rect] = ()
-    ) -> ExecutionOutcome: ...
-
-    def release_all(self) -> list[str]: ...
-
-    def interrupt(self) -> None:
-        """Make a running action stop at its next input step (thread-safe, never blocks)."""
-        ...
-
-    def held(self) -> list[str]: ...
+    def capture(self, mask: Sequence[RectTuple] = ()) -> Shot: ...
 
 
 class FocusGuard(Protocol):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console_app.agent.backend import open_client
-from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
+from console_app.agent.context import Approver, LoopConfig, ProblemHandler, RectSource
+from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard
 from console_app.agent.turns import RequestSettings

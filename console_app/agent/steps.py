@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from console_app.agent.context import RunContext
 from console_app.agent.decisions import (
     ApprovalRequest,
     Approve,
@@ -41,7 +42,6 @@ from console_app.core.redact import redact, redact_obj
 from console_app.executor.outcomes import ActionRefused, FailSafeTriggered
 
 if TYPE_CHECKING:
-    from console_app.agent.loop import AgentLoop
     from console_app.agent.ports import Shot
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,14 @@ class _Plan:
 
 
 class StepRunner:
-    def __init__(self, loop: AgentLoop, run_id: str) -> None:
-        self.loop = loop
+    """Handles each proposed action of a run, in order: decide → record → execute → record.
+
+    Depends on the `RunContext` only (never on the loop). ``count`` is the number of steps
+    handled so far; the loop compares it with the step budget.
+    """
+
+    def __init__(self, run: RunContext, run_id: str) -> None:
+        self.run = run
         self.run_id = run_id
         self.count = 0
 
@@ -114,7 +120,7 @@ class StepRunner:
         action = proposal.action
 
         if action is not None and action.type in FINAL_ACTION_TYPES:
-            await self.loop.record_step(step.model_copy(update={"decision": "final"}))
+            await self.run.record_step(step.model_copy(update={"decision": "final"}))
             return StepOutcome(answer, final=self._final(action, turn, index + 1))
 
         started = time.perf_counter()
@@ -132,14 +138,14 @@ class StepRunner:
         )
         answer.acknowledged = plan.acknowledged
         if plan.action is None:
-            await self.loop.record_step(step)
+            await self.run.record_step(step)
             answer.feedback = plan.feedback
             if plan.decision == "stopped":
                 raise StopRun
             return StepOutcome(answer)
 
-        await self.loop.wait_if_paused()
-        await self.loop.record_step(step.model_copy(update={"execution": "pending"}))
+        await self.run.control.wait_if_paused()
+        await self.run.record_step(step.model_copy(update={"execution": "pending"}))
         execution, detail, execute_ms = await self._execute(plan.action, shot)
         step = step.model_copy(
             update={
@@ -148,7 +154,7 @@ class StepRunner:
                 "timings": step.timings.model_copy(update={"execute_ms": execute_ms}),
             }
         )
-        await self.loop.record_step(step)
+        await self.run.record_step(step)
         summary = describe(plan.action)
         sent = execution in ("done", "failed")
         if execution == "refused":
@@ -157,7 +163,7 @@ class StepRunner:
             answer.feedback = feedback_for("failed", summary, detail)
             # The corner fail-safe is a human reaching for the brakes: it stops, never retries.
             failsafe = detail.startswith(FailSafeTriggered.__name__)
-            await self.loop.problem(
+            await self.run.control.problem(
                 Problem(
                     "failsafe" if failsafe else "executor",
                     "Stopped by the fail-safe: the pointer is in a screen corner."
@@ -173,9 +179,10 @@ class StepRunner:
 
     async def _decide(self, proposal: ProposedAction, turn: ModelTurn, shot: Shot) -> _Plan:
         action = proposal.action
-        verdict = self.loop.policy.evaluate(action, self.loop.held_input()) if action else None
+        verdict = self.run.policy.evaluate(action, self.run.held_input()) if action else None
         if verdict is not None and verdict.choice == "block":
-            self.loop.emit(Problem("refused", f"Blocked: {verdict.reason}.", can_retry=False))
+            blocked = Problem("refused", f"Blocked: {verdict.reason}.", can_retry=False)
+            self.run.control.emit(blocked)
             return _Plan(
                 "blocked", feedback=feedback_for("blocked", proposal.summary(), verdict.reason)
             )
@@ -202,11 +209,11 @@ class StepRunner:
             message=turn.message,
             policy_reason=verdict.reason if verdict else "",
             note="" if proposal.executable else f"This action cannot be executed: {proposal.error}",
-            held_input=tuple(self.loop.held_input()),
+            held_input=tuple(self.run.held_input()),
         )
         needed = set(request.needs_acknowledgement)
         for _ in range(MAX_ACK_PROMPTS):
-            decision = await self.loop.ask(request)
+            decision = await self.run.ask(request)
             if not isinstance(decision, (Approve, Edit)) or needed <= set(decision.acknowledged):
                 return decision
             request = dataclasses.replace(
@@ -232,9 +239,9 @@ class StepRunner:
                     feedback=feedback_for("invalid", summary, proposal.error or ""),
                 )
             case Edit(action=edited, acknowledged=acks):
-                verdict = self.loop.policy.evaluate(edited, self.loop.held_input())
+                verdict = self.run.policy.evaluate(edited, self.run.held_input())
                 if verdict.choice == "block":
-                    self.loop.emit(
+                    self.run.control.emit(
                         Problem("refused", f"Blocked: {verdict.reason}.", can_retry=False)
                     )
                     return _Plan(
@@ -248,7 +255,7 @@ class StepRunner:
                         "invalid", feedback=feedback_for("invalid", summary, proposal.error or "")
                     )
                 if remember:
-                    self.loop.policy.remember_auto(proposal.action.type)
+                    self.run.policy.remember_auto(proposal.action.type)
                 return _Plan("approved", action=proposal.action, acknowledged=acks)
         raise AssertionError(f"unknown decision {decision!r}")  # pragma: no cover
 
@@ -257,16 +264,16 @@ class StepRunner:
     async def _execute(self, action: Action, shot: Shot) -> tuple[Execution, str, float]:
         started = time.perf_counter()
         try:
-            result = await self.loop.execute(action, shot.mapping)
+            result = await self.run.execute(action, shot.mapping)
         except ActionRefused as exc:
             reason = redact(str(exc))
-            self.loop.emit(
+            self.run.control.emit(
                 Problem("refused", f"The console refused the action: {reason}", can_retry=False)
             )
             return "refused", reason, (time.perf_counter() - started) * 1000
         except Exception as exc:
             log.exception("executing %s failed", action.type)
-            await self.loop.release_after_failure()
+            await self.run.release_input()
             return (
                 "failed",
                 redact(f"{type(exc).__name__}: {exc}"),

@@ -3,8 +3,8 @@
 `FakeLoop` has the public surface of `agent.loop.AgentLoop` that the console uses (run, stop,
 pause, resume, paused) and calls the same injected callbacks with the same event types, in the
 same order as the real loop: capture → think → (approve → record → execute → record)… → finish.
-Its waits are cancellable the way the real loop's are (stop cancels the awaited future), so the
-console's stop/pause paths are exercised for real.
+Stop, pause, the awaits stop cancels and problems run on the real `agent.context.RunControl`,
+so the console's stop/pause paths are exercised against the loop's own semantics, not a copy.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
+from console_app.agent.context import RunControl
 from console_app.agent.decisions import (
     ApprovalRequest,
     Approve,
@@ -24,6 +25,7 @@ from console_app.agent.decisions import (
     Reject,
     Skip,
     Stop,
+    StopRun,
 )
 from console_app.agent.events import (
     LoopState,
@@ -32,7 +34,6 @@ from console_app.agent.events import (
     RunFinished,
     RunResult,
     ScreenCaptured,
-    StateChanged,
     StepRecorded,
     TextDelta,
 )
@@ -206,56 +207,35 @@ class FakeLoop:
         self.executed: list[dict[str, Any]] = []
         self.problem_choices: list[str] = []
         self.exclusions: list[list[tuple[int, int, int, int]]] = []
-        self._stop = False
-        self._resume = asyncio.Event()
-        self._resume.set()
-        self._waiting: asyncio.Future[Any] | None = None
-        self.state = LoopState.IDLE
+        # The real run control (state, events, stop, pause gate, interruptible, problem).
+        self.control = RunControl(on_event=on_event, on_problem=self._answer_problem)
 
-    # -- control (same semantics as AgentLoop) --------------------------------------------
+    # -- control: the real loop's, delegated the same way ----------------------------------
+    @property
+    def state(self) -> LoopState:
+        return self.control.state
+
     @property
     def paused(self) -> bool:
-        return not self._resume.is_set()
+        return self.control.paused
 
     def stop(self) -> None:
-        self._stop = True
-        self._resume.set()
-        if self._waiting is not None and not self._waiting.done():
-            self._waiting.cancel()
+        self.control.stop()
 
     def pause(self) -> None:
-        if self._resume.is_set() and not self._stop:
-            self._resume.clear()
-            self._state(LoopState.PAUSED, "paused by the supervisor")
+        self.control.pause()
 
     def resume(self) -> None:
-        self._resume.set()
+        self.control.resume()
 
     # -- run -------------------------------------------------------------------------------
     def _state(self, state: LoopState, detail: str = "") -> None:
-        self.state = state
-        self.on_event(StateChanged(state, detail))
+        self.control.set_state(state, detail)
 
-    async def _wait(self, awaitable: Any) -> Any:
-        if self._stop:
-            raise _Stopped
-        future = asyncio.ensure_future(awaitable)
-        self._waiting = future
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if self._stop:
-                raise _Stopped from None
-            raise
-        finally:
-            self._waiting = None
-
-    async def _paused_gate(self) -> None:
-        if not self._resume.is_set():
-            self._state(LoopState.PAUSED, "paused by the supervisor")
-            await self._wait(self._resume.wait())
-        if self._stop:
-            raise _Stopped
+    async def _answer_problem(self, problem: Problem) -> str:
+        choice: str = await self.on_problem(problem)
+        self.problem_choices.append(choice)
+        return choice
 
     async def run(self, task: str) -> RunResult:
         index = 0
@@ -264,22 +244,15 @@ class FakeLoop:
                 self._state(LoopState.CAPTURING, "capturing the screen")
                 self.exclusions.append(list(self.exclusion()))
                 self.on_event(ScreenCaptured(self.shot))
-                await self._paused_gate()
+                await self.control.wait_if_paused()
                 self._state(LoopState.THINKING, "waiting for the model")
                 if turn.problem is not None:
-                    while True:
-                        self.on_event(turn.problem)
-                        self._state(LoopState.WAITING_ON_ERROR, turn.problem.text)
-                        choice = await self._wait(self.on_problem(turn.problem))
-                        self.problem_choices.append(choice)
-                        if choice != "retry":
-                            raise _Stopped
-                        break
+                    await self.control.problem(turn.problem)  # returns on retry
                 if turn.stream:
                     for word in turn.reasoning.split(" "):
                         self.on_event(TextDelta("reasoning", word + " "))
                 if turn.think_seconds:
-                    await self._wait(asyncio.sleep(turn.think_seconds))
+                    await self.control.interruptible(asyncio.sleep(turn.think_seconds))
                 self.on_event(
                     ModelAnswered(
                         "resp_1",
@@ -296,7 +269,7 @@ class FakeLoop:
                 for prop in turn.proposals:
                     await self._step(index, prop, turn)
                     index += 1
-        except _Stopped:
+        except StopRun:
             result = RunResult(self.run_id, "stopped", "stopped by the supervisor", None, index)
         else:
             result = self.final or RunResult(
@@ -326,13 +299,13 @@ class FakeLoop:
         )
         request = ApprovalRequest(self.run_id, index, prop, self.shot, turn.reasoning, turn.message)
         self._state(LoopState.AWAITING_APPROVAL, prop.summary())
-        decision = await self._wait(self.approve(request))
+        decision = await self.control.interruptible(self.approve(request))
         self.decisions.append(decision)
         run: dict[str, Any] | None = None
         name = "approved"
         if isinstance(decision, Stop):
             self.on_event(StepRecorded(step.model_copy(update={"decision": "stopped"})))
-            raise _Stopped
+            raise StopRun
         if isinstance(decision, Approve) and prop.action is not None:
             run = action_to_dict(prop.action)
         elif isinstance(decision, Edit):
@@ -349,7 +322,7 @@ class FakeLoop:
         if isinstance(decision, Reject):
             update["feedback"] = decision.feedback
         if run is not None:
-            await self._paused_gate()
+            await self.control.wait_if_paused()
             self._state(LoopState.EXECUTING, "executing")
             self.exclusions.append(list(self.exclusion()))
             self.executed.append(run)
@@ -357,7 +330,3 @@ class FakeLoop:
                 execution="done", timings=step.timings.model_copy(update={"execute_ms": 41.0})
             )
         self.on_event(StepRecorded(step.model_copy(update=update)))
-
-
-class _Stopped(Exception):
-    pass

@@ -25,9 +25,10 @@ from typing import Any, Literal
 
 import pytest
 
+from console_app.agent.context import LoopConfig
 from console_app.agent.decisions import ApprovalRequest, Approve, Decision
 from console_app.agent.events import LoopEvent, Problem, RunResult, TextDelta
-from console_app.agent.loop import AgentLoop, LoopConfig
+from console_app.agent.loop import AgentLoop
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.core.actions import Action, Click, TypeText, action_to_dict

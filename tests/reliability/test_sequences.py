@@ -36,6 +36,7 @@ import httpx
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from console_app.agent.context import LoopConfig
 from console_app.agent.decisions import (
     ApprovalRequest,
     Approve,
@@ -46,7 +47,7 @@ from console_app.agent.decisions import (
     Stop,
 )
 from console_app.agent.events import LoopEvent, Problem, RunResult
-from console_app.agent.loop import AgentLoop, LoopConfig
+from console_app.agent.loop import AgentLoop
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.core.actions import (

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from console_app.agent.context import LoopConfig
 from console_app.agent.decisions import ApprovalRequest, Approve, Decision, Edit, Reject, Skip, Stop
 from console_app.agent.events import LoopState, Problem, RunFinished, StateChanged, TextDelta
-from console_app.agent.loop import AgentLoop, LoopConfig
+from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.turns import RequestSettings
 from console_app.api.types import ComputerCallOutputItem, MessageItem
@@ -445,7 +446,7 @@ async def test_a_listener_that_raises_does_not_break_the_run() -> None:
         raise RuntimeError("listener bug")
 
     loop, _, _, _, _, _ = make_loop([message("fine")])
-    loop._sink = broken
+    loop.control.sink = broken
     result = await loop.run("task")
     assert result.status == "succeeded"
 

@@ -147,7 +147,7 @@ async def test_keys_are_refused_when_the_focus_guard_says_so() -> None:
     guard = Guard("the keyboard focus is on the terminal")
     script = [call({"type": "type", "text": "y\n"}), call(CLICK, "c2", "r2"), message("ok")]
     loop, _, computer, recorder, _, _ = make_loop(script, policy=Policy(default="auto"))
-    loop._focus_guard = guard
+    loop.context.focus_guard = guard
     result = await loop.run("task")
     steps = recorder.steps_of(result.run_id)
     assert steps[0].execution == "refused" and "terminal" in steps[0].execution_detail
@@ -160,7 +160,7 @@ async def test_approve_still_works_with_a_guard_that_allows() -> None:
     loop, _, computer, _, _, _ = make_loop(
         [call({"type": "type", "text": "hello"}), message("ok")], lambda r: Approve()
     )
-    loop._focus_guard = guard
+    loop.context.focus_guard = guard
     await loop.run("task")
     assert [a.type for a in computer.executed] == ["type"]
 
