@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from console_app.agent.context import RunContext
 from console_app.agent.decisions import (
@@ -66,6 +66,17 @@ class _Plan:
     acknowledged: tuple[str, ...] = ()
     edited: Action | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Executed:
+    """How running the action ended: the recorded name and detail, and the failure itself
+    (typed, so the fail-safe is told apart by its class, never by parsing the detail)."""
+
+    execution: Execution
+    detail: str
+    ms: float
+    failure: Exception | None = None
 
 
 class StepRunner:
@@ -146,12 +157,13 @@ class StepRunner:
 
         await self.run.control.wait_if_paused()
         await self.run.record_step(step.model_copy(update={"execution": "pending"}))
-        execution, detail, execute_ms = await self._execute(plan.action, shot)
+        executed = await self._execute(plan.action, shot)
+        execution, detail = executed.execution, executed.detail
         step = step.model_copy(
             update={
                 "execution": execution,
                 "execution_detail": detail,
-                "timings": step.timings.model_copy(update={"execute_ms": execute_ms}),
+                "timings": step.timings.model_copy(update={"execute_ms": executed.ms}),
             }
         )
         await self.run.record_step(step)
@@ -162,7 +174,7 @@ class StepRunner:
         elif execution == "failed":
             answer.feedback = feedback_for("failed", summary, detail)
             # The corner fail-safe is a human reaching for the brakes: it stops, never retries.
-            failsafe = detail.startswith(FailSafeTriggered.__name__)
+            failsafe = isinstance(executed.failure, FailSafeTriggered)
             await self.run.control.problem(
                 Problem(
                     "failsafe" if failsafe else "executor",
@@ -257,11 +269,12 @@ class StepRunner:
                 if remember:
                     self.run.policy.remember_auto(proposal.action.type)
                 return _Plan("approved", action=proposal.action, acknowledged=acks)
-        raise AssertionError(f"unknown decision {decision!r}")  # pragma: no cover
+            case _:  # pragma: no cover - mypy checks that every decision has a case
+                assert_never(decision)
 
     # ------------------------------------------------------------------ executing
 
-    async def _execute(self, action: Action, shot: Shot) -> tuple[Execution, str, float]:
+    async def _execute(self, action: Action, shot: Shot) -> _Executed:
         started = time.perf_counter()
         try:
             result = await self.run.execute(action, shot.mapping)
@@ -270,19 +283,16 @@ class StepRunner:
             self.run.control.emit(
                 Problem("refused", f"The console refused the action: {reason}", can_retry=False)
             )
-            return "refused", reason, (time.perf_counter() - started) * 1000
+            return _Executed("refused", reason, (time.perf_counter() - started) * 1000, exc)
         except Exception as exc:
             log.exception("executing %s failed", action.type)
             await self.run.release_input()
-            return (
-                "failed",
-                redact(f"{type(exc).__name__}: {exc}"),
-                (time.perf_counter() - started) * 1000,
-            )
+            detail = redact(f"{type(exc).__name__}: {exc}")
+            return _Executed("failed", detail, (time.perf_counter() - started) * 1000, exc)
         elapsed = result.duration_ms or (time.perf_counter() - started) * 1000
         if result.ok is not True:
-            return "failed", redact(str(result.detail)), elapsed
-        return "done", redact(str(result.detail)), elapsed
+            return _Executed("failed", redact(str(result.detail)), elapsed)
+        return _Executed("done", redact(str(result.detail)), elapsed)
 
     # ------------------------------------------------------------------ ending
 

@@ -3,6 +3,8 @@ feedback to the model all say "click at (640, 360)" the same way."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from console_app.core.actions import (
     Action,
     Answer,
@@ -71,7 +73,8 @@ def describe(action: Action) -> str:
             return f"answer: {action.result}"
         case Done():
             return "done" + (f": {action.text}" if action.text else "")
-    raise AssertionError(f"unhandled action {action!r}")  # pragma: no cover
+        case _:  # pragma: no cover - mypy checks that every action type has a case
+            assert_never(action)
 
 
 def _describe_scroll(action: Scroll | HScroll) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from typing import assert_never
 
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import Action
@@ -201,6 +202,8 @@ class BaseComputer:
                         raise ExecutionInterrupted(f"interrupted during a {seconds:g} s pause")
             case OpenUrl(url=url):
                 backend.open_url(url)
+            case _:  # pragma: no cover - mypy checks that every step type has a case
+                assert_never(step)
 
     def _track(self, label: str, release: Step) -> None:
         with self._held_lock:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from console_app.core.actions import (
     Action,
@@ -278,7 +278,8 @@ def _shapes(action: Action, space: ImageSpace) -> list[Shape]:
             return [Banner(f"answer: {action.result}", "final")]
         case Done():
             return [Banner("done" + (f": {action.text}" if action.text else ""), "final")]
-    return [Banner(f"{action.type}", "info")]  # pragma: no cover (the union is exhaustive)
+        case _:  # pragma: no cover - mypy checks that every action type has a case
+            assert_never(action)
 
 
 def pointer_targets(action: Action) -> int:
