@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from console_app.history.store import HistoryStore
-    from console_app.ui.history_controller import HistoryLauncher
-    from console_app.ui.main_window import MainWindow
+    from console_app.ui.console.console_view import MainWindow
+    from console_app.ui.history.history_controller import HistoryLauncher
 
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)

@@ -167,7 +167,7 @@ class OverlayBench:
     def __init__(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from console_app.ui.main_window import MainWindow
+        from console_app.ui.console.console_view import MainWindow
 
         self.app = QApplication.instance() or QApplication([])
         self.window = MainWindow()
@@ -181,8 +181,8 @@ class OverlayBench:
 
     def render(self, shot: Any, proposal: Any) -> tuple[float, float]:
         """(decode ms — a worker thread in the console, overlay render ms — the GUI thread)."""
-        from console_app.ui.image_loader import decode
-        from console_app.ui.overlay import ImageSpace, overlay_for
+        from console_app.core.overlay import ImageSpace, overlay_for
+        from console_app.ui.widgets.image_loader import decode
 
         started = time.perf_counter()
         image = decode(shot.data)

@@ -84,12 +84,12 @@ def build_console(
 
     with contextlib.suppress(ImportError):  # httpx loads anyio's backend at the first request:
         import anyio._backends._asyncio  # noqa: F401  (30 ms, on the GUI thread at Start)
-    from console_app.ui.console_controller import ConsoleController
-    from console_app.ui.engine_lifecycle import SessionManager, default_opener
-    from console_app.ui.hotkey import GlobalHotkey
-    from console_app.ui.main_window import MainWindow
-    from console_app.ui.problems import Entry
-    from console_app.ui.profiles_controller import ProfilesController, load_settings
+    from console_app.ui.console.console_controller import ConsoleController
+    from console_app.ui.console.console_view import MainWindow
+    from console_app.ui.console.engine_lifecycle import SessionManager, default_opener
+    from console_app.ui.console.problems_controller import Entry
+    from console_app.ui.console.profiles_controller import ProfilesController, load_settings
+    from console_app.ui.desktop.hotkey import GlobalHotkey
 
     window = MainWindow()
     window.resize(*DEFAULT_SIZE)
@@ -110,8 +110,8 @@ def build_console(
     holder["profiles"] = profiles
     if profile:
         profiles.select(profile)
-    from console_app.ui.history_controller import attach_history
-    from console_app.ui.settings_controller import attach_settings
+    from console_app.ui.history.history_controller import attach_history
+    from console_app.ui.settings.settings_controller import attach_settings
 
     attach_history(window, sessions, profiles)
     attach_settings(window, profiles)

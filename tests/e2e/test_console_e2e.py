@@ -36,9 +36,9 @@ from PySide6.QtTest import QTest
 from console_app.agent.events import LoopState
 from console_app.core.settings import Settings
 from console_app.history.store import HistoryStore
-from console_app.ui.hotkey import GlobalHotkey
+from console_app.ui.console.screenshot_controller import shot_key
+from console_app.ui.desktop.hotkey import GlobalHotkey
 from console_app.ui.main import build_console
-from console_app.ui.screen_controller import shot_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -280,7 +280,7 @@ def test_the_global_emergency_hotkey_fires_while_another_app_has_focus(
 def test_focus_is_handed_back_before_keys_are_sent(qapp, qtbot, start_target_app):
     """An approved keystroke must go to the target app, not to the console that was clicked."""
     from console_app.executor.keyboard_focus import KeyboardFocusGuard
-    from console_app.ui.main_window import MainWindow
+    from console_app.ui.console.console_view import MainWindow
 
     target = start_target_app(geometry=TARGET_GEOMETRY)
     target.focus("line_edit")
@@ -381,7 +381,7 @@ def test_keys_are_refused_when_focus_cannot_leave_the_console(qapp, qtbot) -> No
     """Fail closed: with the console focused and nowhere to hand focus back to, the keyboard
     action is refused — never typed into the console."""
     from console_app.executor.keyboard_focus import KeyboardFocusGuard
-    from console_app.ui.main_window import MainWindow
+    from console_app.ui.console.console_view import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)

@@ -13,12 +13,12 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from console_app.agent.history_backend import BackendPool, ClientFactory
 from console_app.core.records import ResponseRecord
 from console_app.core.settings import Profile, Settings
 from console_app.history.store import HistoryStore
-from console_app.ui.history_backend import BackendPool, ClientFactory
-from console_app.ui.history_controller import HistoryController
-from console_app.ui.history_view import HistoryWindow
+from console_app.ui.history.history_controller import HistoryController
+from console_app.ui.history.history_view import HistoryWindow
 
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
 PROFILES = ("local", "lightcone", "vllm")

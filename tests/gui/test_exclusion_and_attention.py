@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QWidget
 
 from console_app.core.records import MemoryRecorder
 from console_app.core.settings import Profile
-from console_app.ui.engine_lifecycle import SessionManager
-from console_app.ui.exclusion import physical_rect, window_rects
-from console_app.ui.hotkey import GlobalHotkey
+from console_app.ui.console.engine_lifecycle import SessionManager
+from console_app.ui.desktop.exclusion import physical_rect, window_rects
+from console_app.ui.desktop.hotkey import GlobalHotkey
 from tests.gui.conftest import until
 from tests.gui.fakes import Turn, proposal
 from tests.gui.test_approval import key, start, waiting

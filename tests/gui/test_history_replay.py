@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 
 from console_app.core.records import RunInfo, StepRecord, Timings
 from console_app.history.store import HistoryStore
-from console_app.ui.history_replay import ReplayController
+from console_app.ui.history.replay_controller import ReplayController
 from tests.gui.conftest import until
 from tests.gui.history_support import open_history
 

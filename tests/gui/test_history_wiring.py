@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication
 from console_app.core.records import ResponseRecord
 from console_app.core.settings import Profile, Settings
 from console_app.history.store import HistoryStore
-from console_app.ui.history_controller import HistoryLauncher
-from console_app.ui.history_view import HistoryWindow
-from console_app.ui.settings_dialog import SettingsDialog
+from console_app.ui.history.history_controller import HistoryLauncher
+from console_app.ui.history.history_view import HistoryWindow
+from console_app.ui.settings.settings_view import SettingsDialog
 from tests.gui.conftest import until
 
 

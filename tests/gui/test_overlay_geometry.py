@@ -7,8 +7,7 @@ import math
 import pytest
 
 from console_app.core.actions import build_action
-from console_app.core.proposal import ProposedAction
-from console_app.ui.overlay import (
+from console_app.core.overlay import (
     MARK_RADIUS,
     SCROLL_ARROW_MAX,
     SCROLL_ARROW_MIN,
@@ -23,6 +22,7 @@ from console_app.ui.overlay import (
     TextBubble,
     overlay_for,
 )
+from console_app.core.proposal import ProposedAction
 
 PIX = ImageSpace(1280, 720)
 NORM = ImageSpace(1280, 720, normalized=True)

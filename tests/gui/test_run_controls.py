@@ -169,7 +169,7 @@ def test_timeline_rows_and_reviewing_an_earlier_step(console, script, drive) -> 
 def test_thumbnails_are_decoded_off_the_gui_thread(console, script, drive, monkeypatch) -> None:
     import threading
 
-    from console_app.ui import image_loader
+    from console_app.ui.widgets import image_loader
 
     threads: list[str] = []
     real = image_loader.decode

@@ -19,8 +19,8 @@ from PySide6.QtTest import QTest
 from console_app.core import secrets
 from console_app.core.settings import Profile, Settings
 from console_app.core.settings_store import SettingsStore
-from console_app.ui.settings_controller import SettingsController
-from console_app.ui.settings_dialog import SettingsDialog
+from console_app.ui.settings.settings_controller import SettingsController
+from console_app.ui.settings.settings_view import SettingsDialog
 
 KEY = "tz-settings-dialog-key-7d1c9e"
 

@@ -9,8 +9,8 @@ from PySide6.QtGui import QColor, QImage
 
 from console_app.core.records import RunInfo, StepRecord
 from console_app.history.store import HistoryStore
-from console_app.ui import timeline
-from console_app.ui.timeline import RECENT_SCREENSHOTS, TimelineModel, TimelineView
+from console_app.ui.console import timeline
+from console_app.ui.console.timeline import RECENT_SCREENSHOTS, TimelineModel, TimelineView
 from tests.gui.fakes import encode
 
 

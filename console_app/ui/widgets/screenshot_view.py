@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console_app.ui.overlay import Overlay
-from console_app.ui.overlay_painter import OverlayPainter, Style, ViewTransform
+from console_app.core.overlay import Overlay
+from console_app.ui.widgets.overlay_painter import OverlayPainter, Style, ViewTransform
 
 ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 

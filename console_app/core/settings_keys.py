@@ -15,7 +15,7 @@ from typing import Any
 
 from console_app.core import secrets
 from console_app.core.settings import Profile
-from console_app.ui.settings_validation import chords_text
+from console_app.core.settings_validation import chords_text
 
 
 @dataclass

@@ -16,9 +16,9 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from console_app.core.settings import DEFAULT_MODEL, Profile, Settings
-from console_app.ui.engine_lifecycle import SessionManager
-from console_app.ui.main_window import MainWindow
-from console_app.ui.problems import Entry, ProblemController
+from console_app.ui.console.console_view import MainWindow
+from console_app.ui.console.engine_lifecycle import SessionManager
+from console_app.ui.console.problems_controller import Entry, ProblemController
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ Each sortable column names the store's sort key (``history.models.RunSortKey`` /
 
 from __future__ import annotations
 
+from console_app.agent.history_describe import short, when
 from console_app.history.models import RunSummary
-from console_app.ui.history_describe import short, when
-from console_app.ui.history_table import Column
+from console_app.ui.history.table import Column
 
 RESPONSE_STATUSES = ("in_progress", "queued", "completed", "incomplete", "failed", "cancelled")
 RUN_STATUSES = ("running", "succeeded", "failed", "stopped", "interrupted", "error")

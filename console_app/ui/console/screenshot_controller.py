@@ -19,12 +19,12 @@ from PySide6.QtGui import QImage
 
 from console_app.agent.decisions import ApprovalRequest
 from console_app.core.actions import ActionValidationError, build_action
+from console_app.core.overlay import Banner, ImageSpace, Overlay, overlay_for
 from console_app.core.records import StepRecord
-from console_app.ui.approval_controller import ApprovalController
-from console_app.ui.image_loader import ImageLoader
-from console_app.ui.overlay import Banner, ImageSpace, Overlay, overlay_for
-from console_app.ui.screenshot_view import ScreenshotView
-from console_app.ui.timeline import TimelineModel
+from console_app.ui.console.approval_controller import ApprovalController
+from console_app.ui.console.timeline import TimelineModel
+from console_app.ui.widgets.image_loader import ImageLoader
+from console_app.ui.widgets.screenshot_view import ScreenshotView
 
 log = logging.getLogger(__name__)
 

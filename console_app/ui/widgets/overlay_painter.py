@@ -14,7 +14,7 @@ from typing import Literal
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 
-from console_app.ui.overlay import (
+from console_app.core.overlay import (
     Arrow,
     Banner,
     ClickMarks,

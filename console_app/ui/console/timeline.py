@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from console_app.core.records import StepRecord
-from console_app.ui.image_loader import ImageLoader
+from console_app.ui.widgets.image_loader import ImageLoader
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,15 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from console_app.agent.history_describe import step_facts, step_title, when
 from console_app.core.actions import ActionValidationError, build_action
+from console_app.core.overlay import Banner, ImageSpace, Overlay, overlay_for
 from console_app.history.models import RunSummary, StoredStep
 from console_app.history.report import export_run
 from console_app.history.store import HistoryStore
-from console_app.ui.history_describe import step_facts, step_title, when
-from console_app.ui.history_replay_view import ReplayWindow
-from console_app.ui.history_table import QueryRunner
-from console_app.ui.image_loader import ImageLoader
-from console_app.ui.overlay import Banner, ImageSpace, Overlay, overlay_for
+from console_app.ui.history.replay_view import ReplayWindow
+from console_app.ui.history.table import QueryRunner
+from console_app.ui.widgets.image_loader import ImageLoader
 
 log = logging.getLogger(__name__)
 

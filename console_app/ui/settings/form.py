@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console_app.core.settings import DEFAULT_MODEL
-from console_app.ui.settings_policy import PolicyEditor
+from console_app.ui.settings.policy import PolicyEditor
 
 KINDS = (("Local engine", "local"), ("Lightcone", "lightcone"), ("OpenAI-compatible", "openai"))
 COORDINATES = (("Pixels of the screenshot", "pixels"), ("0–999 (normalized)", "normalized"))

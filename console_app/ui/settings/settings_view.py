@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console_app.ui.settings_form import ProfileForm
+from console_app.ui.settings.form import ProfileForm
 
 
 def _label(name: str, *, error: bool = False) -> QLabel:

@@ -18,14 +18,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
+from console_app.agent import history_backend as backend
+from console_app.agent.history_backend import CANCELLABLE, BackendPool, Outcome, ProfileMissingError
+from console_app.agent.history_describe import output_summary, response_facts
 from console_app.api.types import Response
 from console_app.core.records import ResponseRecord
 from console_app.core.settings import Profile, Settings
 from console_app.history.store import HistoryStore
-from console_app.ui import history_backend as backend
-from console_app.ui.history_backend import CANCELLABLE, BackendPool, Outcome, ProfileMissingError
-from console_app.ui.history_describe import output_summary, response_facts
-from console_app.ui.history_view import ResponseDetails
+from console_app.ui.history.history_view import ResponseDetails
 
 log = logging.getLogger(__name__)
 

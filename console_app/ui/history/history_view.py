@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console_app.ui.history_columns import RESPONSE_STATUSES, RUN_STATUSES
-from console_app.ui.history_filters import FilterBar
+from console_app.ui.history.columns import RESPONSE_STATUSES, RUN_STATUSES
+from console_app.ui.history.filters import FilterBar
 
 FACT_KEYS = ("ID", "Status", "Created", "Model", "Profile", "Backend", "Run", "Last seen",
              "Error", "Text")  # fmt: skip

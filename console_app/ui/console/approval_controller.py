@@ -40,9 +40,9 @@ from console_app.core.actions import (
     build_action,
 )
 from console_app.core.keys import chord_label, keys_from_wire
-from console_app.ui.approval_bar import ApprovalBar
-from console_app.ui.overlay import ImageSpace, Overlay, overlay_for
-from console_app.ui.overlay_painter import Style
+from console_app.core.overlay import ImageSpace, Overlay, overlay_for
+from console_app.ui.console.approval_view import ApprovalBar
+from console_app.ui.widgets.overlay_painter import Style
 
 log = logging.getLogger(__name__)
 

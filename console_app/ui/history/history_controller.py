@@ -17,28 +17,28 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtWidgets import QTableView
 
+from console_app.agent.history_backend import BackendPool, ClientFactory
 from console_app.core.settings import Profile, Settings
 from console_app.history.models import ResponseFilter, RunFilter, RunSummary
 from console_app.history.store import HistoryStore
-from console_app.ui.history_backend import BackendPool, ClientFactory
-from console_app.ui.history_columns import RESPONSE_COLUMNS, RUN_COLUMNS
-from console_app.ui.history_filters import FilterBar, FilterValues
-from console_app.ui.history_replay import (
+from console_app.ui.history.columns import RESPONSE_COLUMNS, RUN_COLUMNS
+from console_app.ui.history.filters import FilterBar, FilterValues
+from console_app.ui.history.history_view import HistoryWindow
+from console_app.ui.history.replay_controller import (
     ChooseFolder,
     ReplayController,
     export_to_folder,
     folder_dialog,
 )
-from console_app.ui.history_replay_view import ReplayWindow
-from console_app.ui.history_responses import (
+from console_app.ui.history.replay_view import ReplayWindow
+from console_app.ui.history.responses_controller import (
     AskId,
     Confirm,
     ResponsesController,
     ask_id_dialog,
     confirm_dialog,
 )
-from console_app.ui.history_table import PagedTableModel, QueryRunner
-from console_app.ui.history_view import HistoryWindow
+from console_app.ui.history.table import PagedTableModel, QueryRunner
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console_app.ui.screenshot_view import ScreenshotView
+from console_app.ui.widgets.screenshot_view import ScreenshotView
 
 
 class ReplayWindow(QWidget):

@@ -28,14 +28,14 @@ from PySide6.QtCore import QObject, Signal
 from console_app.agent.connection import ConnectionReport, test_connection
 from console_app.core import secrets
 from console_app.core.settings import LIGHTCONE_URL, Profile, Settings
+from console_app.core.settings_keys import Draft, apply_key_changes, key_problem
 from console_app.core.settings_store import SettingsError, SettingsStore
-from console_app.ui.settings_dialog import SettingsDialog
-from console_app.ui.settings_keys import Draft, apply_key_changes, key_problem
-from console_app.ui.settings_validation import (
+from console_app.core.settings_validation import (
     SettingsCheck,
     check_settings,
     parse_chords,
 )
+from console_app.ui.settings.settings_view import SettingsDialog
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from console_app.agent.events import Problem
 from console_app.core import messages
-from console_app.ui.message_bar import MessageBar
+from console_app.ui.console.problems_view import MessageBar
 
 log = logging.getLogger(__name__)
 

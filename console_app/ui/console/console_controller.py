@@ -35,13 +35,13 @@ from console_app.agent.events import (
     TextDelta,
 )
 from console_app.core.redact import redact
-from console_app.ui.approval_controller import ApprovalController
-from console_app.ui.attention import Attention
-from console_app.ui.exclusion import exclusion_source
-from console_app.ui.focus_guard import ConsoleWindows, console_focus_guard
-from console_app.ui.main_window import MainWindow
-from console_app.ui.problems import Entry, ProblemController
-from console_app.ui.screen_controller import ScreenController
+from console_app.ui.console.approval_controller import ApprovalController
+from console_app.ui.console.attention import Attention
+from console_app.ui.console.console_view import MainWindow
+from console_app.ui.console.problems_controller import Entry, ProblemController
+from console_app.ui.console.screenshot_controller import ScreenController
+from console_app.ui.desktop.exclusion import exclusion_source
+from console_app.ui.desktop.focus_guard import ConsoleWindows, console_focus_guard
 
 log = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console_app.ui.approval_bar import ApprovalBar
-from console_app.ui.live_panel import LivePanel
-from console_app.ui.message_bar import MessageBar
-from console_app.ui.run_controls import RunControls
-from console_app.ui.screenshot_view import ScreenshotView
-from console_app.ui.timeline import TimelineModel, TimelineView
+from console_app.ui.console.approval_view import ApprovalBar
+from console_app.ui.console.live_panel import LivePanel
+from console_app.ui.console.problems_view import MessageBar
+from console_app.ui.console.run_controls import RunControls
+from console_app.ui.console.timeline import TimelineModel, TimelineView
+from console_app.ui.widgets.screenshot_view import ScreenshotView
 
 KEYS_HELP = """Keys while an action waits for approval:
   Enter       approve (with the feedback line focused: reject with that feedback)

@@ -1,0 +1,1 @@
+"""The console window: the live run, approvals, problems, profiles."""

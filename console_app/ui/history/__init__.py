@@ -1,0 +1,1 @@
+"""The history window: runs, steps, responses, the replay."""

@@ -1,0 +1,1 @@
+"""Widgets shared by the console and the replay (screenshot, overlay, images)."""
