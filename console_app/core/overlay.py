@@ -3,7 +3,7 @@
 Why separate from the painter: "the crosshair is where the model will click" is the promise the
 console makes to the supervisor, so the geometry (model space → image pixels, where the arrow
 starts and ends, which way a scroll points) is computed here and unit-tested exactly; the
-painter (``overlay_painter.py``) only turns these shapes into pixels at the current zoom.
+painter (``ui/widgets/overlay_painter.py``) only turns these shapes into pixels at the current zoom.
 
 All shape coordinates are *image* pixels of the screenshot the model saw. Model coordinates are
 either viewport pixels (the image's own pixels) or 0–999 when the profile says ``normalized``

@@ -1,5 +1,5 @@
 """The replay window of one run: the steps, each step's screenshot with its action drawn on it,
-and what was decided. A view only; ``history_replay.py`` fills it.
+and what was decided. A view only; ``replay_controller.py`` fills it.
 
 Layout::
 

@@ -5,7 +5,7 @@ them safe to click — one request at a time (buttons are disabled while one run
 while the last known status is ``in_progress`` or ``queued``, Delete asks first, and a Delete
 the backend cannot do (404/405) removes nothing but offers "Remove from local history".
 Requests run as asyncio tasks on the qasync loop; the GUI thread never waits on the network.
-The semantics live in ``history_backend.py``; this class only keeps the pane in step.
+The semantics live in ``agent/history_backend.py``; this class only keeps the pane in step.
 """
 
 from __future__ import annotations

@@ -4,13 +4,13 @@ connection — and `attach_settings`, which connects it to the console's "Settin
 Rules it keeps:
 
 * **Validated as typed.** Every edit re-validates every profile with the pydantic models
-  (``settings_validation.py``); messages appear under their fields, the list marks profiles
+  (``core/settings_validation.py``); messages appear under their fields, the list marks profiles
   with problems, and Save stays disabled while anything is invalid.
 * **Keys never touch the file.** A typed key lives in memory until Save, then goes to the
   keyring (`core.secrets.set_api_key`) under the profile's name; the settings file is written
   by `SettingsStore.save`, which has no place for a key and refuses to write anything that
   looks like one. Renaming a profile moves its key; deleting a profile removes it; "Remove
-  key" removes it on Save (``settings_keys.py``). Where a key comes from (keyring /
+  key" removes it on Save (``core/settings_keys.py``). Where a key comes from (keyring /
   ``TZAFON_API_KEY`` / none) is shown, never the key.
 * **Save writes the file first, then the keys**, and tells the console (``saved``), which
   reloads its profiles. A keyring failure keeps the dialog open with the reason.
