@@ -36,9 +36,8 @@ from console_app.agent.ports import FocusGuard
 from console_app.agent.turns import RequestSettings
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
-from console_app.core.geometry import RectTuple
+from console_app.core.geometry import CoordinateSpace, RectTuple
 from console_app.core.records import Recorder, ResponseRecord, StepRecord
-from console_app.core.settings import CoordinateSpace
 from console_app.executor.computer import Computer
 from console_app.executor.outcomes import ActionRefused, ExecutionResult
 

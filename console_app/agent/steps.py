@@ -36,8 +36,7 @@ from console_app.core.actions import (
 )
 from console_app.core.describe import describe
 from console_app.core.proposal import ProposedAction
-from console_app.core.records import Decision as DecisionName
-from console_app.core.records import Execution, StepRecord, Timings
+from console_app.core.records import Execution, RecordedDecision, StepRecord, Timings
 from console_app.core.redact import redact, redact_obj
 from console_app.executor.outcomes import ActionRefused, FailSafeTriggered
 
@@ -60,7 +59,7 @@ class StepOutcome:
 class _Plan:
     """What the decision turned into: the name recorded, the action to run (if any)."""
 
-    decision: DecisionName
+    decision: RecordedDecision
     action: Action | None = None
     feedback: str | None = None
     acknowledged: tuple[str, ...] = ()

@@ -4,7 +4,6 @@ No Qt here (import-linter forbids it): capture runs on worker threads and in ter
 """
 
 from console_app.capture.mapping import (
-    CoordinateSpace,
     InputSpace,
     OutOfScreenError,
     ViewportMapping,
@@ -15,7 +14,6 @@ from console_app.capture.screen import ScreenCapturer, Screenshot
 
 __all__ = [
     "CaptureError",
-    "CoordinateSpace",
     "InputSpace",
     "Monitor",
     "OutOfScreenError",

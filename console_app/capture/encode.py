@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from console_app.core.geometry import Rect
+from console_app.core.settings import ImageFormat
 
-ImageFormat = Literal["jpeg", "png", "webp"]
 Image = npt.NDArray[np.uint8]
 
 MIME_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}

@@ -30,12 +30,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from console_app.capture.monitors import Monitor
-from console_app.core.geometry import Rect, RectTuple
+from console_app.core.geometry import NORMALIZED_RANGE, CoordinateSpace, Rect, RectTuple
 
-CoordinateSpace = Literal["pixels", "normalized"]
 InputSpace = Literal["physical", "logical"]
-NORMALIZED_RANGE = 1000
-"""0–999 mode: coordinates are thousandths of the source size."""
 
 
 class OutOfScreenError(ValueError):

@@ -22,13 +22,11 @@ import numpy as np
 
 from console_app.capture.encode import (
     MIME_TYPES,
-    ImageFormat,
     apply_mask,
     encode,
     scale_and_drop_alpha,
 )
 from console_app.capture.mapping import (
-    CoordinateSpace,
     InputSpace,
     ViewportMapping,
     auto_viewport,
@@ -40,7 +38,8 @@ from console_app.capture.monitors import (
     get_monitor,
     monitors_from_mss,
 )
-from console_app.core.geometry import Rect, RectTuple
+from console_app.core.geometry import CoordinateSpace, Rect, RectTuple
+from console_app.core.settings import ImageFormat
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,8 @@ import sys
 import threading
 from collections.abc import Callable
 
+from console_app.core.geometry import RectTuple
 from console_app.executor.keyboard_focus import KeyboardFocusGuard
-
-Rect = tuple[int, int, int, int]
 
 
 def flush_input() -> None:
@@ -88,7 +87,7 @@ class TerminalWindow:
     def found(self) -> bool:
         return bool(self._ids)
 
-    def rects(self) -> list[Rect]:
+    def rects(self) -> list[RectTuple]:
         """Where the terminal is now (it may be moved during the run)."""
         if self.window is None:
             return []

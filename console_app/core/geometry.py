@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 RectTuple = tuple[int, int, int, int]
 """``(left, top, width, height)`` in screen pixels; what settings, JSON and Qt hand around."""
+
+CoordinateSpace = Literal["pixels", "normalized"]
+"""How a model's coordinates are meant: viewport pixels, or thousandths of the viewport."""
+
+NORMALIZED_RANGE = 1000
+"""0–999 mode: coordinates are thousandths of the source size."""
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ from console_app.core.actions import (
     Wait,
 )
 from console_app.core.describe import describe
+from console_app.core.geometry import NORMALIZED_RANGE
 from console_app.core.keys import chord_label
 from console_app.core.proposal import ProposedAction
 
-NORMALIZED_RANGE = 1000
 SCROLL_ARROW_MIN = 40.0  # image pixels: a scroll of 1 still shows a visible arrow
 SCROLL_ARROW_PER_UNIT = 18.0
 SCROLL_ARROW_MAX = 220.0

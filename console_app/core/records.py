@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 RunStatus = Literal["running", "succeeded", "failed", "stopped", "interrupted", "error"]
 
-Decision = Literal[
+RecordedDecision = Literal[
     "pending",  # waiting for the human
     "approved",
     "auto_approved",  # the policy or "auto-approve this type" allowed it
@@ -88,7 +88,7 @@ class StepRecord(BaseModel):
     summary: str = ""
     reasoning: str = ""
     message: str = ""
-    decision: Decision = "pending"
+    decision: RecordedDecision = "pending"
     feedback: str | None = None
     acknowledged_safety_checks: list[str] = Field(default_factory=list)
     execution: Execution = "none"

@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from console_app.core.geometry import CoordinateSpace
 from console_app.core.keys import parse_chord
 
 ProfileKind = Literal["local", "lightcone", "openai"]
-CoordinateSpace = Literal["pixels", "normalized"]
 Environment = Literal["desktop", "browser"]
 ImageFormat = Literal["jpeg", "png", "webp"]
 PolicyChoice = Literal["auto", "ask", "block"]

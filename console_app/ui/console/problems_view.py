@@ -1,7 +1,7 @@
 """The message bar: one plain sentence, the detail one click away, Retry / Stop when a run waits.
 
-A view only (``problems_controller.py`` decides what it shows). It sits above the screenshot and is hidden
-while there is nothing to say.
+A view only (``problems_controller.py`` decides what it shows). It sits above the screenshot and
+is hidden while there is nothing to say.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QWidget
 
-Rect = tuple[int, int, int, int]
+from console_app.core.geometry import RectTuple
 
 
-def physical_rect(rect: QRect, origin_x: int, origin_y: int, ratio: float) -> Rect:
+def physical_rect(rect: QRect, origin_x: int, origin_y: int, ratio: float) -> RectTuple:
     """Logical ``rect`` on a screen whose logical origin is ``origin`` → physical (x, y, w, h).
 
     The screen's physical origin is taken as ``origin · ratio`` (true for a uniform scale
@@ -35,14 +35,14 @@ def physical_rect(rect: QRect, origin_x: int, origin_y: int, ratio: float) -> Re
     return x0, y0, math.ceil(right) - x0, math.ceil(bottom) - y0
 
 
-def window_rects(windows: list[QWidget] | None = None, margin: int = 0) -> list[Rect]:
+def window_rects(windows: list[QWidget] | None = None, margin: int = 0) -> list[RectTuple]:
     """Physical rectangles of every visible top-level window (or of ``windows``)."""
     app = QApplication.instance()
     if windows is None:
         if not isinstance(app, QApplication):
             return []
         windows = [w for w in app.topLevelWidgets() if w.isVisible()]
-    rects: list[Rect] = []
+    rects: list[RectTuple] = []
     for widget in windows:
         if not widget.isVisible() or widget.isMinimized():
             continue
@@ -60,7 +60,7 @@ def window_rects(windows: list[QWidget] | None = None, margin: int = 0) -> list[
     return rects
 
 
-def exclusion_source(margin: int = 0) -> Callable[[], list[Rect]]:
+def exclusion_source(margin: int = 0) -> Callable[[], list[RectTuple]]:
     """The loop's ``exclusion`` callback: evaluated on the GUI thread before each capture and
     each execution, so a moved or resized console is always where the mask is."""
     return lambda: window_rects(margin=margin)

@@ -1,10 +1,10 @@
 """Replay a recorded run step by step, and export it (HTML + JSON via ``history.report``).
 
 Each step shows the screenshot the model saw with the action drawn on it by the console's own
-overlay code (``core/overlay.py`` geometry, ``ui/widgets/overlay_painter.py`` painting), so a replayed step
-looks exactly like it did at the approval bar: an edited step shows the proposal as a grey ghost
-and what ran in green. Coordinates are read in the run's recorded coordinate space, not the
-profile's current one (it may have changed since).
+overlay code (``core/overlay.py`` geometry, ``ui/widgets/overlay_painter.py`` painting), so a
+replayed step looks exactly like it did at the approval bar: an edited step shows the proposal as
+a grey ghost and what ran in green. Coordinates are read in the run's recorded coordinate space,
+not the profile's current one (it may have changed since).
 
 Reading steps and screenshot files runs on the history's query thread and decoding in the
 image loader's pool: the window never blocks on the disk.
