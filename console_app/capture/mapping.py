@@ -46,6 +46,13 @@ class OutOfScreenError(ValueError):
 
 @dataclass(frozen=True)
 class ViewportMapping:
+    """The exact mapping between the model's viewport and the screen, for one screenshot.
+
+    Built by the capturer with every shot: ``to_screen`` turns a model coordinate (pixels or
+    thousandths, see ``coordinates``) into an absolute input coordinate, ``to_viewport`` goes
+    back. A point outside the grabbed monitor/region raises `OutOfScreenError`.
+    """
+
     viewport_width: int
     viewport_height: int
     monitor: Monitor

@@ -74,6 +74,13 @@ class Job:
 
 
 class EngineService:
+    """The local engine's responses: create (validate, start a job), retrieve, cancel, delete.
+
+    Each created response runs as a `Job` (an asyncio task) over the `ResponseStore`; the HTTP
+    layer (``engine/app.py``) only translates requests to these calls and `EngineError` to
+    4xx answers.
+    """
+
     def __init__(self, store: ResponseStore, ocr: OcrReader) -> None:
         self.store = store
         self.ocr = ocr

@@ -78,6 +78,13 @@ def is_x11() -> bool:
 
 
 class PyAutoGuiBackend:
+    """The `InputBackend` of the real desktop: pyautogui for pointer and keys, xdotool (or
+    pyautogui's ASCII writer) for text, XTest for the back/forward buttons.
+
+    Every pyautogui call goes through ``_call``, which turns the fail-safe into `FailSafeError`;
+    releases with ``force=True`` suspend the fail-safe (a stuck key is worse).
+    """
+
     def __init__(self, *, type_interval: float = 0.0) -> None:
         self._gui = load_pyautogui()
         self._x11 = is_x11()

@@ -34,6 +34,14 @@ _NONE = 0
 
 
 class KeyboardFocusGuard:
+    """Keeps synthetic keys out of the supervisor's own windows (X11 input focus).
+
+    ``note`` (capture thread) remembers the focused window the agent works in; ``check`` (input
+    thread, right before an action) hands the focus back there if it moved to one of
+    ``own_windows`` and returns why keys must not run when that fails — it fails closed.
+    Without X11 it is inactive and ``check`` allows everything.
+    """
+
     def __init__(self, own_windows: Callable[[], Collection[int]], owner: str = "console") -> None:
         """``own_windows``: X ids of the supervisor's top-level windows (must be safe to call
         from any thread); ``owner`` names them in messages ("console", "terminal")."""

@@ -120,6 +120,13 @@ def wheel_notches(amount: int, unit_px: int) -> int:
 
 
 class Planner:
+    """Turns one `Action` into a `Plan` of primitive steps, refusing it before any input.
+
+    Every check — targets on the monitor and off ``forbidden`` rectangles and fail-safe
+    corners, keys pressable, buttons supported, text typeable, scrolls bounded — runs here on
+    the whole action; `ActionRefused` means nothing was sent.
+    """
+
     def __init__(
         self,
         backend: InputBackend,

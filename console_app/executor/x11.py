@@ -36,6 +36,12 @@ def keysym_for(ch: str) -> int:
 
 
 class UnicodeKeymap:
+    """Types characters the keyboard map lacks by binding their keysyms to spare keycodes.
+
+    Owns one Xlib connection; bound keycodes are restored on `close`. Also sends XTest button
+    events (`fake_button`) for buttons pyautogui cannot press.
+    """
+
     def __init__(self, display_name: str | None = None) -> None:
         from Xlib.display import Display
 

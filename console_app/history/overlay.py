@@ -73,6 +73,8 @@ def overlay_svg(
 
 
 class _Pen:
+    """Accumulates the SVG elements of one step's overlay at the screenshot's size."""
+
     def __init__(self, width: int, height: int, normalized: bool, uid: str) -> None:
         self.w, self.h, self.normalized, self.uid = width, height, normalized, uid
         self.r = max(6.0, max(width, height) / 70)  # crosshair radius

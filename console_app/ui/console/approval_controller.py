@@ -78,6 +78,17 @@ def editable_base(request: ApprovalRequest) -> dict[str, Any]:
 
 
 class ApprovalController(QObject):
+    """The approval bar's logic: what is pending, edit mode, and the human's `Decision`.
+
+    `ask` is the loop's ``approve`` callback; the bar's buttons and the window's keys call
+    `approve`, `reject`, `skip`, `stop_run`, `toggle_edit`, `confirm_edit`.
+
+    Signals:
+        pendingChanged(bool): a request started (True) or was decided or cancelled (False).
+        overlaysChanged: the shapes to draw changed (proposal, edit draft, ghost).
+        decided(object): the `Decision` given to the loop, after the loop received it.
+    """
+
     pendingChanged = Signal(bool)
     overlaysChanged = Signal()
     decided = Signal(object)  # the Decision, after the future got it

@@ -22,6 +22,11 @@ from PySide6.QtWidgets import (
 
 
 class ApprovalBar(QFrame):
+    """The approval bar: the proposed action, safety checks, feedback line and the buttons.
+
+    A view only; `ApprovalController` enables, fills and reads it.
+    """
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("approvalBar")

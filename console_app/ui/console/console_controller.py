@@ -85,6 +85,17 @@ MakeLoop = Callable[..., Awaitable[LoopLike]]
 
 
 class ConsoleController(QObject):
+    """Starts a run, routes the loop's events to the views, pauses and stops it.
+
+    Owns the approval, problem and screenshot controllers of the console window; the loop is
+    built per run by ``make_loop`` and runs as an asyncio task on the qasync loop.
+
+    Signals:
+        runStarted: a run was started (the task is running).
+        runFinished(object): the run ended; carries its `RunResult`.
+        stateChanged(object): the loop's `LoopState` changed.
+    """
+
     runStarted = Signal()
     runFinished = Signal(object)
     stateChanged = Signal(object)

@@ -53,6 +53,17 @@ Screenshot:
 
 
 class MainWindow(QMainWindow):
+    """The console window: toolbar, message bar, screenshot, approval bar, task, timeline.
+
+    A view only: it lays the parts out and owns the keyboard shortcuts; `ConsoleController`
+    (``console_controller.py``) fills the parts and reacts to them. The shortcuts are plain
+    ``QShortcut`` attributes (``approve_shortcut`` …) the controllers connect to.
+
+    Signals:
+        closeRequested: the window was asked to close while ``allow_close`` is false (the
+            controller decides: stop a run first, or quit).
+    """
+
     closeRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -60,8 +71,16 @@ class MainWindow(QMainWindow):
         self.setObjectName("consoleWindow")
         self.setWindowTitle("Operator Console")
         self.allow_close = False
+        self._init_toolbar()
+        self._init_menus()
+        self._init_parts()
+        self._init_layout()
+        self._init_status_bar()
+        self._init_shortcuts()
+        self._connect_signals()
 
-        # toolbar -------------------------------------------------------------------
+    def _init_toolbar(self) -> None:
+        """Profile and model pickers, History…, Settings…, Keys…"""
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -91,6 +110,8 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.history_action)
         toolbar.addAction(self.settings_action)
         toolbar.addAction(self.keys_action)
+
+    def _init_menus(self) -> None:
         menu = self.menuBar().addMenu("&Console")
         menu.addAction(self.history_action)
         menu.addAction(self.settings_action)
@@ -100,7 +121,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.keys_action)
 
-        # parts ---------------------------------------------------------------------
+    def _init_parts(self) -> None:
+        """The widgets the controllers fill (created in the order they are laid out)."""
         self.message_bar = MessageBar()
         self.screenshot = ScreenshotView()
         self.approval = ApprovalBar()
@@ -122,6 +144,8 @@ class MainWindow(QMainWindow):
         self.timeline_model = TimelineModel(self)
         self.timeline = TimelineView(self.timeline_model)
 
+    def _init_layout(self) -> None:
+        """Screenshot and approval bar left, task and live panel right, timeline below."""
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +183,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.rows, 1)
         self.setCentralWidget(central)
+
+    def _init_status_bar(self) -> None:
         self.status = QStatusBar()
         self.status.setObjectName("statusBar")
         self.setStatusBar(self.status)
@@ -166,23 +192,10 @@ class MainWindow(QMainWindow):
         self.engine_status.setObjectName("engineStatus")
         self.status.addPermanentWidget(self.engine_status)
 
-        # shortcuts -----------------------------------------------------------------
+    def _init_shortcuts(self) -> None:
+        """One shortcut per command; extra keys are aliases that trigger the first."""
         self._aliases: dict[int, list[QShortcut]] = {}
-
-        def shortcut(*keys: str) -> QShortcut:
-            # No auto-repeat: a key held a little too long must not approve the next action.
-            first = QShortcut(QKeySequence(keys[0]), self)
-            first.setContext(Qt.ShortcutContext.WindowShortcut)
-            first.setAutoRepeat(False)
-            aliases = self._aliases.setdefault(id(first), [])
-            for extra in keys[1:]:
-                more = QShortcut(QKeySequence(extra), self)
-                more.setContext(Qt.ShortcutContext.WindowShortcut)
-                more.setAutoRepeat(False)
-                more.activated.connect(first.activated)
-                aliases.append(more)
-            return first
-
+        shortcut = self._shortcut
         self.approve_shortcut = shortcut("Return", "Enter")
         self.reject_shortcut = shortcut("Escape")
         self.edit_shortcut = shortcut("E")
@@ -193,6 +206,22 @@ class MainWindow(QMainWindow):
         self.zoom_in_shortcut = shortcut("Ctrl++", "Ctrl+=")
         self.zoom_out_shortcut = shortcut("Ctrl+-")
         self.zoom_fit_shortcut = shortcut("Ctrl+0")
+
+    def _shortcut(self, *keys: str) -> QShortcut:
+        # No auto-repeat: a key held a little too long must not approve the next action.
+        first = QShortcut(QKeySequence(keys[0]), self)
+        first.setContext(Qt.ShortcutContext.WindowShortcut)
+        first.setAutoRepeat(False)
+        aliases = self._aliases.setdefault(id(first), [])
+        for extra in keys[1:]:
+            more = QShortcut(QKeySequence(extra), self)
+            more.setContext(Qt.ShortcutContext.WindowShortcut)
+            more.setAutoRepeat(False)
+            more.activated.connect(first.activated)
+            aliases.append(more)
+        return first
+
+    def _connect_signals(self) -> None:
         self.zoom_in_shortcut.activated.connect(lambda: self.screenshot.step_zoom(+1))
         self.zoom_out_shortcut.activated.connect(lambda: self.screenshot.step_zoom(-1))
         self.zoom_fit_shortcut.activated.connect(lambda: self.screenshot.set_zoom(None))

@@ -43,7 +43,12 @@ async def default_opener(profile: Profile, recorder: Recorder) -> Any:
 
 
 class SessionManager(QObject):
-    """Opens at most one session at a time; `ensure` is safe to await from several places."""
+    """Opens at most one session at a time; `ensure` is safe to await from several places.
+
+    Signals:
+        statusChanged(str): a one-line status of the session (engine starting, ready…).
+        failed(str, str): opening a session failed: the text and its detail.
+    """
 
     statusChanged = Signal(str)
     failed = Signal(str, str)  # text, detail

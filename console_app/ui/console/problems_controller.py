@@ -56,11 +56,21 @@ class Entry:
 
 
 class _Bridge(QObject):
+    """Carries a message posted from any thread to the GUI thread.
+
+    Signals:
+        posted(object): the message, delivered queued on the GUI thread.
+    """
+
     posted = Signal(object)
 
 
 class ProblemController(QObject):
-    """Owns the message bar's content; `ask` is the loop's ``on_problem``."""
+    """Owns the message bar's content; `ask` is the loop's ``on_problem``.
+
+    Signals:
+        changed: the shown message changed.
+    """
 
     changed = Signal()
 

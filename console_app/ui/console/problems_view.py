@@ -32,6 +32,11 @@ def _tool_button(text: str) -> QToolButton:
 
 
 class MessageBar(QFrame):
+    """One sentence, its detail behind a toggle, Retry / Stop while a run waits on it.
+
+    A view only; `ProblemController` decides what it shows.
+    """
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBar")

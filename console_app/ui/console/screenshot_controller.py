@@ -34,6 +34,10 @@ def shot_key(data: bytes) -> Hashable:
 
 
 class ScreenController(QObject):
+    """Keeps the screenshot view in step: the live capture, or a timeline step when one is
+    selected, with the approval controller's overlays drawn on it.
+    """
+
     def __init__(
         self,
         view: ScreenshotView,

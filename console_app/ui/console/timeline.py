@@ -81,6 +81,12 @@ def decision_text(step: StepRecord) -> str:
 
 
 class TimelineModel(QAbstractTableModel):
+    """The run's steps as table rows (thumbnail, action, decision, timings), updated in place.
+
+    Screenshot bytes of recent steps are kept (older ones come from ``older_screenshots``);
+    thumbnails are decoded off the GUI thread by an `ImageLoader`.
+    """
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._steps: list[StepRecord] = []
@@ -239,7 +245,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
 
 class TimelineView(QTableView):
-    """The table; emits `stepActivated` with the record when a row is selected."""
+    """The table; emits `stepActivated` with the record when a row is selected.
+
+    Signals:
+        stepActivated(object): the `StepRecord` of the selected row.
+    """
 
     stepActivated = Signal(object)
 

@@ -29,6 +29,15 @@ POLL_SECONDS = 0.1
 
 
 class GlobalHotkey(QObject):
+    """The emergency-stop key, grabbed on the X server so it works while another app has focus.
+
+    `start` grabs it and listens on a thread (returns False, with `status` saying why, where
+    that is impossible); `stop` ends the thread and closes the X connection.
+
+    Signals:
+        triggered: the key was pressed (delivered on the GUI thread).
+    """
+
     triggered = Signal()
 
     def __init__(self, keys: tuple[str, ...] = DEFAULT_HOTKEY, parent: QObject | None = None):

@@ -56,7 +56,12 @@ def _day(value: QDate) -> date:
 
 
 class FilterBar(QWidget):
-    """Text (debounced by the controller), status, profile and date inputs."""
+    """Text (debounced by the controller), status, profile and date inputs.
+
+    Signals:
+        textEdited(str): the filter text changed (debounced by the controller).
+        changed: any other input changed.
+    """
 
     textEdited = Signal(str)
     changed = Signal()  # any input but the text

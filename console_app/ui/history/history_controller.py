@@ -60,6 +60,10 @@ def response_filter(values: FilterValues) -> ResponseFilter:
 
 
 class HistoryController(QObject):
+    """Fills the history window from the store: paged, filtered, sorted tables off the GUI
+    thread, the selected run's or response's details, replay, export and deletion.
+    """
+
     def __init__(
         self,
         view: HistoryWindow,

@@ -147,6 +147,14 @@ class ResponseDetails(QWidget):
 
 
 class HistoryWindow(QWidget):
+    """The history window: the runs and responses tabs, their filters, tables and details.
+
+    A view only; `HistoryController` fills and drives it.
+
+    Signals:
+        closed: the window was closed.
+    """
+
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

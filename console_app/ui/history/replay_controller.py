@@ -73,6 +73,8 @@ def step_overlays(step: StoredStep, space: ImageSpace) -> list[tuple[Overlay, st
 
 
 class ReplayController(QObject):
+    """Steps through one recorded run in a `ReplayWindow`: screenshot, overlay, decision."""
+
     def __init__(
         self,
         view: ReplayWindow,

@@ -50,6 +50,14 @@ def ask_id_dialog(parent: QWidget) -> AskId:
 
 
 class ResponsesController(QObject):
+    """The selected response's details and its backend actions (refresh, cancel, delete, open
+    by id), one request at a time, run as asyncio tasks (``agent/history_backend.py``).
+
+    Signals:
+        ledgerChanged: the stored responses changed (the table reloads).
+        statusText(str): a one-line status for the window.
+    """
+
     ledgerChanged = Signal()  # the store changed: the table reloads
     statusText = Signal(str)
 

@@ -57,6 +57,12 @@ class Column:
 
 
 class _Relay(QObject):
+    """Delivers a finished query to the GUI thread.
+
+    Signals:
+        finished(object, object, object): the callback, its result and the error (or None).
+    """
+
     finished = Signal(object, object, object)  # callback, result, error
 
 
@@ -108,7 +114,12 @@ CountFetch = Callable[..., int]  # (filter) → rows matching
 
 
 class PagedTableModel(QAbstractTableModel):
-    """Rows of one query; `set_query` starts a new one, `reload` re-runs the current one."""
+    """Rows of one query; `set_query` starts a new one, `reload` re-runs the current one.
+
+    Signals:
+        counted(int, float): the total rows and the milliseconds the query took.
+        failed(str): the query failed.
+    """
 
     counted = Signal(int, float)  # total rows, milliseconds from the query to the answer
     failed = Signal(str)

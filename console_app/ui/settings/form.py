@@ -57,6 +57,12 @@ def _spin(name: str, maximum: int, suffix: str = "") -> QSpinBox:
 
 
 class ProfileForm(QWidget):
+    """The fields of one profile, each with an error line; a view only.
+
+    Signals:
+        edited: the user changed any field (the controller re-validates).
+    """
+
     edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -32,6 +32,12 @@ CHOICE_HELP = "auto: run without asking · ask: wait for approval · block: neve
 
 
 class PolicyEditor(QWidget):
+    """The approval policy: a default choice and a choice per action type.
+
+    Signals:
+        changed: the default or any row changed.
+    """
+
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

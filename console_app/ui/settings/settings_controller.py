@@ -49,6 +49,12 @@ _BASE_URL_HINTS = {
 
 
 class SettingsController(QObject):
+    """The settings dialog's logic: the profiles being edited, validation, keys, Save, Test.
+
+    Signals:
+        saved(object): the `Settings` that were written.
+    """
+
     saved = Signal(object)  # the saved Settings
 
     def __init__(

@@ -47,6 +47,12 @@ def decode(data: bytes, scaled_to: QSize | None = None) -> QImage:
 
 
 class _Signals(QObject):
+    """The decode task's way back to the GUI thread.
+
+    Signals:
+        done(object, QImage): the key and the decoded image (null on failure).
+    """
+
     done = Signal(object, QImage)
 
 
@@ -67,7 +73,11 @@ class _DecodeTask(QRunnable):
 
 class ImageLoader(QObject):
     """``request(key, data)`` → later ``loaded(key, image)``; cached images come back at once
-    (still through the signal, so callers have one code path)."""
+    (still through the signal, so callers have one code path).
+
+    Signals:
+        loaded(object, QImage): the key and its decoded image.
+    """
 
     loaded = Signal(object, QImage)
 

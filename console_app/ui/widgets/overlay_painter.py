@@ -58,6 +58,8 @@ class ViewTransform:
 
 
 class OverlayPainter:
+    """Paints `core.overlay` shapes onto a `QPainter` at the view's current zoom."""
+
     def __init__(self, painter: QPainter, transform: ViewTransform, bounds: QRectF) -> None:
         self.p = painter
         self.t = transform

@@ -27,6 +27,12 @@ ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 
 
 class ScreenshotCanvas(QWidget):
+    """Draws the screenshot scaled to fit (or zoomed) with the overlays on top.
+
+    Signals:
+        clicked(float, float): image pixels of a click, only while editing.
+    """
+
     clicked = Signal(float, float)  # image pixels, only while editing
 
     def __init__(self, parent: QWidget | None = None) -> None:
