@@ -37,13 +37,10 @@ from console_app.agent.events import (
     StepRecorded,
     TextDelta,
 )
-from console_app.capture.mapping import ViewportMapping
-from console_app.capture.monitors import Monitor
 from console_app.core.actions import action_to_dict, build_action
 from console_app.core.proposal import ProposedAction, SafetyCheck
 from console_app.core.records import StepRecord, Timings
-
-MONITOR = Monitor(index=1, left=0, top=0, width=1920, height=1080, scale=1.0, is_primary=True)
+from tests.fakes import FakeShot, fake_mapping
 
 
 def desktop_image(
@@ -105,35 +102,18 @@ def encode(image: QImage, fmt: str = "JPEG") -> bytes:
     return bytes(array.data())
 
 
-@dataclass
-class FakeShot:
-    data: bytes
-    mime: str
-    width: int
-    height: int
-    mapping: ViewportMapping
-    grab_ms: float = 1.2
-    scale_ms: float = 9.5
-    encode_ms: float = 3.1
-
-    @property
-    def data_url(self) -> str:
-        import base64
-
-        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode()
-
-
 def make_shot(
     width: int = 1280, height: int = 720, normalized: bool = False, **kw: Any
 ) -> FakeShot:
-    mapping = ViewportMapping(
-        viewport_width=width,
-        viewport_height=height,
-        monitor=MONITOR,
-        coordinates="normalized" if normalized else "pixels",
-    )
     return FakeShot(
-        encode(desktop_image(width, height, **kw)), "image/jpeg", width, height, mapping
+        encode(desktop_image(width, height, **kw)),
+        "image/jpeg",
+        width,
+        height,
+        fake_mapping(width, height, normalized),
+        grab_ms=1.2,
+        scale_ms=9.5,
+        encode_ms=3.1,
     )
 
 

@@ -32,14 +32,6 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEngine]:
     started.stop()
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CONSOLE_APP_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring-data"))
-    monkeypatch.delenv("TZAFON_API_KEY", raising=False)
-    return tmp_path / "home"
-
-
 def engine_children() -> set[int]:
     return {
         p.pid

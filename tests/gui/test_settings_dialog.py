@@ -8,7 +8,6 @@ be in the keyring and in no file of the config dir.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,6 @@ from console_app.ui.settings.settings_controller import SettingsController
 from console_app.ui.settings.settings_view import SettingsDialog
 
 KEY = "tz-settings-dialog-key-7d1c9e"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CONSOLE_APP_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring-data"))
-    monkeypatch.delenv("TZAFON_API_KEY", raising=False)
-    yield tmp_path / "home"
 
 
 @pytest.fixture

@@ -40,21 +40,6 @@ KEY = f"tz-LEAKCANARY-{CANARY}"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CONSOLE_APP_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring-data"))
-    monkeypatch.delenv("TZAFON_API_KEY", raising=False)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield tmp_path / "home"
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.fixture
 def server() -> Iterator[FakeBackend]:
     fake = FakeBackend(required_key=KEY).start()
     yield fake

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,28 +10,9 @@ from typing import Any
 
 from console_app.api.errors import APIError, NotFoundError
 from console_app.api.types import CreateParams, Response, StreamEvent
-from console_app.capture.mapping import ViewportMapping
-from console_app.capture.monitors import Monitor
-
-MONITOR = Monitor(index=1, left=0, top=0, width=1920, height=1080, scale=1.0, is_primary=True)
+from tests.fakes import FakeShot, fake_mapping
 
 STALL = "stall"
-
-
-@dataclass
-class FakeShot:
-    data: bytes
-    mime: str
-    width: int
-    height: int
-    mapping: ViewportMapping
-    grab_ms: float = 1.0
-    scale_ms: float = 2.0
-    encode_ms: float = 3.0
-
-    @property
-    def data_url(self) -> str:
-        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode()
 
 
 class FakeScreen:
@@ -50,9 +30,7 @@ class FakeScreen:
             self.fail_next -= 1
             raise OSError("the X server went away")
         self.count += 1
-        mapping = ViewportMapping(
-            viewport_width=self.width, viewport_height=self.height, monitor=MONITOR
-        )
+        mapping = fake_mapping(self.width, self.height)
         return FakeShot(
             f"screen-{self.count}".encode(), "image/jpeg", self.width, self.height, mapping
         )

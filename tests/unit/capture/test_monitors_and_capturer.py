@@ -99,7 +99,7 @@ def test_get_monitor_names_the_valid_range() -> None:
 # -- the capture pipeline over a fake mss -------------------------------------------------------
 
 
-class FakeShot:
+class FakeGrab:
     def __init__(self, raw: bytearray, width: int, height: int) -> None:
         self.raw, self.width, self.height = raw, width, height
 
@@ -120,13 +120,13 @@ class FakeMSS:
         self.grabs: list[dict[str, int]] = []
         FakeMSS.instances.append(self)
 
-    def grab(self, region: dict[str, int]) -> FakeShot:
+    def grab(self, region: dict[str, int]) -> FakeGrab:
         assert threading.get_ident() == self.thread, "an mss instance used from another thread"
         self.grabs.append(dict(region))
         width, height = region["width"], region["height"]
         pixels = np.full((height, width, 4), 255, np.uint8)
         pixels[:, :, 1] = 160
-        return FakeShot(bytearray(pixels.tobytes()), width, height)
+        return FakeGrab(bytearray(pixels.tobytes()), width, height)
 
     def close(self) -> None:
         self.closed = True
