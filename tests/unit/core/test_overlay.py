@@ -1,4 +1,4 @@
-"""Overlay geometry: for every action type, the shapes and where they sit on the screenshot."""
+"""Overlay geometry (core/overlay.py): for every action type, the shapes and where they sit."""
 
 from __future__ import annotations
 
@@ -139,8 +139,11 @@ def test_targets_off_the_screenshot_are_flagged() -> None:
     assert drag.outside
 
 
-def test_image_space_reads_the_capture_mapping(qapp: object) -> None:
-    from tests.gui.fakes import make_shot
+def test_image_space_reads_the_capture_mapping() -> None:
+    from tests.fakes import FakeShot, fake_mapping
 
-    assert ImageSpace.of(make_shot(320, 200)) == ImageSpace(320, 200, False)
-    assert ImageSpace.of(make_shot(320, 200, normalized=True)).normalized
+    def shot(normalized: bool) -> FakeShot:
+        return FakeShot(b"jpeg", "image/jpeg", 320, 200, fake_mapping(320, 200, normalized))
+
+    assert ImageSpace.of(shot(False)) == ImageSpace(320, 200, False)
+    assert ImageSpace.of(shot(True)).normalized
