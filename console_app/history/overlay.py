@@ -4,7 +4,7 @@ Why SVG over the image rather than burning marks into the pixels: the reader sti
 screen exactly as the model saw it, the marks stay crisp at any zoom, and the report stays one
 text file. The SVG's ``viewBox`` is the screenshot's pixel size, so a mark at viewport pixel
 (x, y) lands on that pixel however the browser scales the page. Coordinates in the 0–999 space
-are converted with ``pixel = value / 1000 × size``.
+are converted with ``pixel = value / NORMALIZED_RANGE × size`` (``core.geometry``).
 
 Marks: a crosshair for clicks and pointer moves, an arrow along a drag's path, an arrow in the
 scroll direction, a text bubble for typing (and navigation), key chips for key presses. An
@@ -17,6 +17,8 @@ import html
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from console_app.core.geometry import NORMALIZED_RANGE
 
 PROPOSED = "#ff2d55"
 KEYS = "#0a84ff"
@@ -86,7 +88,7 @@ class _Pen:
         if not isinstance(x, (int, float)) or not isinstance(y, (int, float)):
             return None
         if self.normalized:
-            return x / 1000 * self.w, y / 1000 * self.h
+            return x / NORMALIZED_RANGE * self.w, y / NORMALIZED_RANGE * self.h
         return float(x), float(y)
 
     def draw(self, action: Mapping[str, Any], color: str, *, ghost: bool = False) -> None:
