@@ -31,7 +31,15 @@ class ApprovalBar(QFrame):
         super().__init__(parent)
         self.setObjectName("approvalBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._init_title()
+        self._init_checks()
+        self._init_edit_box()
+        self._init_feedback()
+        self._init_buttons()
+        self._init_layout()
 
+    def _init_title(self) -> None:
+        """The action's one-line title and a note (why it needs a human, what is wrong)."""
         self.title = QLabel("No action is waiting for approval.")
         self.title.setObjectName("approvalTitle")
         self.title.setWordWrap(True)
@@ -44,6 +52,8 @@ class ApprovalBar(QFrame):
         self.note.setStyleSheet("color:#8a4b00;")
         self.note.setVisible(False)
 
+    def _init_checks(self) -> None:
+        """The safety checks, one box each (filled by set_checks)."""
         self.checks_box = QFrame()
         self.checks_box.setObjectName("safetyChecks")
         self.checks_box.setStyleSheet(
@@ -57,6 +67,8 @@ class ApprovalBar(QFrame):
         self.checks_box.setVisible(False)
         self.check_boxes: list[QCheckBox] = []
 
+    def _init_edit_box(self) -> None:
+        """Edit mode: a hint, the text and keys fields and their error line."""
         self.edit_box = QFrame()
         self.edit_box.setObjectName("editBox")
         self.edit_box.setStyleSheet(
@@ -86,6 +98,7 @@ class ApprovalBar(QFrame):
         grid.addWidget(self.edit_error, 3, 0, 1, 2)
         self.edit_box.setVisible(False)
 
+    def _init_feedback(self) -> None:
         self.feedback = QLineEdit()
         self.feedback.setObjectName("feedbackLine")
         self.feedback.setPlaceholderText(
@@ -95,6 +108,7 @@ class ApprovalBar(QFrame):
         self.auto_approve = QCheckBox("Auto-approve this action type for this run")
         self.auto_approve.setObjectName("autoApprove")
 
+    def _init_buttons(self) -> None:
         self.approve_button = QPushButton("Approve  ⏎")
         self.approve_button.setObjectName("approveButton")
         self.approve_button.setToolTip("Run the action as shown (Enter)")
@@ -122,6 +136,7 @@ class ApprovalBar(QFrame):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setAutoDefault(False)
 
+    def _init_layout(self) -> None:
         feedback_row = QHBoxLayout()
         feedback_row.addWidget(self.feedback, 1)
         feedback_row.addWidget(self.auto_approve)

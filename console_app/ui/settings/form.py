@@ -67,6 +67,12 @@ class ProfileForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._init_fields()
+        self._init_layout()
+        self._connect_signals()
+
+    def _init_fields(self) -> None:
+        """Every input, created once (the controller fills and reads them)."""
         self.name = QLineEdit()
         self.name.setObjectName("profileName")
         self.kind = _combo("profileKind", KINDS)
@@ -109,6 +115,8 @@ class ProfileForm(QWidget):
         self.test_result.setTextFormat(Qt.TextFormat.PlainText)
         self.errors: dict[str, QLabel] = {}
 
+    def _init_layout(self) -> None:
+        """The backend and screen forms, the policy box and the general error line."""
         backend = QFormLayout()
         self._row(backend, "Name", self.name, "name")
         self._row(backend, "Kind", self.kind, "kind")
@@ -153,6 +161,8 @@ class ProfileForm(QWidget):
         layout.addWidget(policy_box, 1)
         layout.addWidget(self._error("general"))
 
+    def _connect_signals(self) -> None:
+        """Any change of any input emits edited."""
         for line in (self.name, self.base_url, self.api_key):
             line.textEdited.connect(lambda _t: self.edited.emit())
         self.model.editTextChanged.connect(lambda _t: self.edited.emit())
