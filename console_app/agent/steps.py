@@ -101,31 +101,7 @@ class StepRunner:
     ) -> StepOutcome:
         index = self.count
         self.count += 1
-        usage = turn.response.usage
-        step = StepRecord(
-            run_id=self.run_id,
-            index=index,
-            response_id=turn.response_id or None,
-            call_id=proposal.call_id,
-            action_type=proposal.kind,
-            action=action_to_dict(proposal.action) if proposal.action else None,
-            raw_action=redact_obj(proposal.raw),
-            action_error=proposal.error,
-            summary=proposal.summary(),
-            reasoning=turn.reasoning,
-            message=turn.message,
-            screenshot=shot.data,
-            screenshot_mime=shot.mime,
-            viewport=(shot.width, shot.height),
-            timings=Timings(
-                capture_ms=shot.grab_ms + shot.scale_ms,
-                encode_ms=shot.encode_ms,
-                model_ms=model_ms,
-            ),
-            upload_bytes=upload_bytes,
-            input_tokens=usage.input_tokens if usage and model_ms is not None else None,
-            output_tokens=usage.output_tokens if usage and model_ms is not None else None,
-        )
+        step = self._new_record(index, proposal, turn, shot, model_ms, upload_bytes)
         answer = CallAnswer(proposal)
         action = proposal.action
 
@@ -157,22 +133,63 @@ class StepRunner:
         await self.run.control.wait_if_paused()
         await self.run.record_step(step.model_copy(update={"execution": "pending"}))
         executed = await self._execute(plan.action, shot)
-        execution, detail = executed.execution, executed.detail
         step = step.model_copy(
             update={
-                "execution": execution,
-                "execution_detail": detail,
+                "execution": executed.execution,
+                "execution_detail": executed.detail,
                 "timings": step.timings.model_copy(update={"execute_ms": executed.ms}),
             }
         )
         await self.run.record_step(step)
-        summary = describe(plan.action)
-        sent = execution in ("done", "failed")
-        if execution == "refused":
+        await self._answer_execution(answer, plan.action, executed)
+        return StepOutcome(answer, sent_input=executed.execution in ("done", "failed"))
+
+    def _new_record(
+        self,
+        index: int,
+        proposal: ProposedAction,
+        turn: ModelTurn,
+        shot: Shot,
+        model_ms: float | None,
+        upload_bytes: int,
+    ) -> StepRecord:
+        """The step as proposed: what the model saw and asked, before any decision."""
+        usage = turn.response.usage
+        return StepRecord(
+            run_id=self.run_id,
+            index=index,
+            response_id=turn.response_id or None,
+            call_id=proposal.call_id,
+            action_type=proposal.kind,
+            action=action_to_dict(proposal.action) if proposal.action else None,
+            raw_action=redact_obj(proposal.raw),
+            action_error=proposal.error,
+            summary=proposal.summary(),
+            reasoning=turn.reasoning,
+            message=turn.message,
+            screenshot=shot.data,
+            screenshot_mime=shot.mime,
+            viewport=(shot.width, shot.height),
+            timings=Timings(
+                capture_ms=shot.grab_ms + shot.scale_ms,
+                encode_ms=shot.encode_ms,
+                model_ms=model_ms,
+            ),
+            upload_bytes=upload_bytes,
+            input_tokens=usage.input_tokens if usage and model_ms is not None else None,
+            output_tokens=usage.output_tokens if usage and model_ms is not None else None,
+        )
+
+    async def _answer_execution(
+        self, answer: CallAnswer, action: Action, executed: _Executed
+    ) -> None:
+        """Tell the model how a refused or failed action ended; a failure also asks the human
+        (retry or stop) — the fail-safe, a human reaching for the brakes, always stops."""
+        summary, detail = describe(action), executed.detail
+        if executed.execution == "refused":
             answer.feedback = feedback_for("refused", summary, detail)
-        elif execution == "failed":
+        elif executed.execution == "failed":
             answer.feedback = feedback_for("failed", summary, detail)
-            # The corner fail-safe is a human reaching for the brakes: it stops, never retries.
             failsafe = isinstance(executed.failure, FailSafeTriggered)
             await self.run.control.problem(
                 Problem(
@@ -184,7 +201,6 @@ class StepRunner:
                     can_retry=not failsafe,
                 )
             )
-        return StepOutcome(answer, sent_input=sent)
 
     # ------------------------------------------------------------------ deciding
 
