@@ -18,6 +18,10 @@ Guarantees (each has a test):
 * Keys never go to the supervisor's own window (the console, the terminal): the focus guard
   hands focus back or the keyboard action is refused.
 * Errors pause the run and ask ``on_problem`` (retry or stop); they never escape `run`.
+* The model sees the screen that is there (`screen_truth`): after an action the next capture
+  waits for the screen to settle; an approved pointer action whose target changed since the
+  model saw it does not run without a second decision (``on_stale``); a blank capture is never
+  sent.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from console_app.agent.decisions import ApprovalRequest, Decision, StopRun
@@ -39,6 +43,7 @@ from console_app.agent.events import (
     RunFinished,
     RunResult,
     ScreenCaptured,
+    ScreenSettled,
     StateChanged,
     StepRecorded,
 )
@@ -53,6 +58,14 @@ from console_app.agent.ports import (
     ScreenSource,
     Shot,
 )
+from console_app.agent.screen_truth import (
+    ScreenTruth,
+    SettleConfig,
+    SettleResult,
+    StaleChoice,
+    StaleScreen,
+    blind_reason,
+)
 from console_app.agent.steps import StepRunner
 from console_app.agent.turns import (
     CallAnswer,
@@ -62,6 +75,7 @@ from console_app.agent.turns import (
     follow_up_request,
 )
 from console_app.capture.mapping import ViewportMapping
+from console_app.capture.monitors import CaptureError
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
 from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
 from console_app.core.redact import redact
@@ -72,6 +86,7 @@ log = logging.getLogger(__name__)
 Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
 ProblemHandler = Callable[[Problem], Awaitable[Literal["retry", "stop"]]]
 RectSource = Callable[[], Sequence[Rect]]
+StaleHandler = Callable[[StaleScreen], Awaitable[StaleChoice]]
 _T = TypeVar("_T")
 
 
@@ -84,14 +99,20 @@ class LoopConfig:
     backend: str = ""
     max_steps: int = 50
     stream: bool = False
-    settle_seconds: float = 0.0
-    """How long the screen is given to react to an action before it is captured again (an app
+    settle: SettleConfig = field(default_factory=SettleConfig)
+    """How the screen is given time to react to an action before it is captured again (an app
     repaints after a click; capturing at once would show the model the screen before it)."""
+    stale_guard: bool = True
+    """Compare an approved pointer action's target with a fresh capture before it runs."""
     cancel_timeout: float = 5.0
 
 
 async def _stop_on_problem(problem: Problem) -> Literal["retry", "stop"]:
     return "stop"
+
+
+async def _resend_when_stale(stale: StaleScreen) -> StaleChoice:
+    return "resend"
 
 
 class AgentLoop:
@@ -109,6 +130,7 @@ class AgentLoop:
         on_problem: ProblemHandler | None = None,
         exclusion: RectSource | None = None,
         focus_guard: FocusGuard | None = None,
+        on_stale: StaleHandler | None = None,
     ) -> None:
         self.client = client
         self.screen = screen
@@ -121,6 +143,9 @@ class AgentLoop:
         self._on_problem = on_problem or _stop_on_problem
         self._exclusion = exclusion or (lambda: ())
         self._focus_guard = focus_guard
+        self._on_stale = on_stale or _resend_when_stale
+        self.truth = ScreenTruth(screen, config.settle)
+        self._before_action: Any = None  # a probe taken right before the last action ran
         self._stop_requested = False
         self._waiting: asyncio.Future[Any] | None = None
         self._resume = asyncio.Event()
@@ -251,8 +276,9 @@ class AgentLoop:
                     return outcome.final
                 answers.append(outcome.answer)
                 sent_input = sent_input or outcome.sent_input
-            if sent_input and self.config.settle_seconds > 0:
-                await self.interruptible(asyncio.sleep(self.config.settle_seconds))
+            if sent_input:
+                settled = await self._settle()
+                await steps.note_settle(settled.waited_ms)
             await self.wait_if_paused()
             shot = await self.capture()
             params = follow_up_request(
@@ -270,6 +296,46 @@ class AgentLoop:
         reason = turn.response.error_message() or f"the response ended as {status}"
         return RunResult(run_id, "failed", reason, turn.message or None, count)
 
+    async def _settle(self) -> SettleResult:
+        """Wait until the screen reacted to what just ran and is still (see `screen_truth`)."""
+        self.set_state(LoopState.CAPTURING, "waiting for the screen to settle")
+        before, self._before_action = self._before_action, None
+        mask = tuple(self._exclusion())
+        try:
+            result: SettleResult = await self.interruptible(
+                self.in_thread(
+                    self._capture_thread,
+                    self.truth.settle,
+                    before,
+                    mask,
+                    lambda: self._stop_requested,
+                )
+            )
+        except StopRun:
+            raise
+        except Exception:  # settling is an optimisation: a failed probe means "capture now"
+            log.exception("waiting for the screen to settle failed")
+            result = SettleResult(0.0, 0, False, False)
+        self.emit(ScreenSettled(result))
+        return result
+
+    async def check_screen(self, action: Action, seen: Shot) -> StaleScreen | None:
+        """Before an approved pointer action runs: did its target change since ``seen``?"""
+        if not self.config.stale_guard or not self.truth.can_probe:
+            return None
+        mask = tuple(self._exclusion())
+        fresh: Shot = await self.interruptible(
+            self.in_thread(self._capture_thread, self.screen.capture, mask)
+        )
+        return self.truth.check_stale(action, seen, fresh)
+
+    async def decide_stale(self, stale: StaleScreen, *, human: bool) -> StaleChoice:
+        """Ask the human what to do with a stale target; automatic decisions resend."""
+        if not human:
+            return "resend"
+        self.set_state(LoopState.AWAITING_APPROVAL, stale.describe())
+        return await self.interruptible(self._on_stale(stale))
+
     # ------------------------------------------------------------------ helpers for steps
 
     async def capture(self) -> Shot:
@@ -282,6 +348,10 @@ class AgentLoop:
                 )
             except StopRun:
                 raise
+            except CaptureError as exc:
+                log.warning("capture failed: %s", exc)
+                await self.problem(Problem("capture", str(exc), redact(str(exc))))
+                continue
             except Exception as exc:
                 log.exception("capture failed")
                 await self.problem(
@@ -291,6 +361,11 @@ class AgentLoop:
                         redact(f"{type(exc).__name__}: {exc}"),
                     )
                 )
+                continue
+            blind = blind_reason(shot)
+            if blind is not None:
+                # Never send the model a picture of nothing: the human decides (retry / stop).
+                await self.problem(Problem("blind", blind))
                 continue
             self.emit(ScreenCaptured(shot))
             return shot
@@ -334,6 +409,10 @@ class AgentLoop:
         # between the decision and now (e.g. while the step was being recorded) wins.
         if self._stop_requested:
             raise ActionRefused("the run was stopped before this action started")
+        try:
+            self._before_action = self.truth.probe(forbidden)  # what settling compares with
+        except Exception:
+            self._before_action = None
         if self._focus_guard is not None:
             # Before every action focus goes back from the supervisor's window to the agent's
             # (a click moves it anyway); only keys are refused when that is impossible.
@@ -414,4 +493,4 @@ class AgentLoop:
         self.emit(StateChanged(state, detail))
 
 
-__all__ = ["AgentLoop", "Approver", "LoopConfig", "ProblemHandler", "StopRun"]
+__all__ = ["AgentLoop", "Approver", "LoopConfig", "ProblemHandler", "StaleHandler", "StopRun"]

@@ -73,6 +73,7 @@ class StepRunner:
         self.loop = loop
         self.run_id = run_id
         self.count = 0
+        self._last_ran: StepRecord | None = None  # the last step whose input was sent
 
     async def handle(
         self,
@@ -139,8 +140,26 @@ class StepRunner:
             return StepOutcome(answer)
 
         await self.loop.wait_if_paused()
+        stale = await self.loop.check_screen(plan.action, shot)
+        stale_note = ""
+        if stale is not None:
+            choice = await self.loop.decide_stale(stale, human=plan.decision != "auto_approved")
+            if choice != "run":
+                detail = f"not run: {stale.describe()}; " + (
+                    "the run was stopped" if choice == "stop" else "the model gets the new screen"
+                )
+                await self.loop.record_step(
+                    step.model_copy(update={"execution": "stale", "execution_detail": detail})
+                )
+                if choice == "stop":
+                    raise StopRun(f"stopped: {stale.describe()}")
+                answer.feedback = feedback_for("stale", describe(plan.action), stale.describe())
+                return StepOutcome(answer)
+            stale_note = f"run anyway by the supervisor although {stale.describe()}"
         await self.loop.record_step(step.model_copy(update={"execution": "pending"}))
         execution, detail, execute_ms = await self._execute(plan.action, shot)
+        if stale_note:
+            detail = f"{stale_note}; {detail}" if detail else stale_note
         step = step.model_copy(
             update={
                 "execution": execution,
@@ -151,6 +170,8 @@ class StepRunner:
         await self.loop.record_step(step)
         summary = describe(plan.action)
         sent = execution in ("done", "failed")
+        if sent:
+            self._last_ran = step
         if execution == "refused":
             answer.feedback = feedback_for("refused", summary, detail)
         elif execution == "failed":
@@ -168,6 +189,14 @@ class StepRunner:
                 )
             )
         return StepOutcome(answer, sent_input=sent)
+
+    async def note_settle(self, waited_ms: float) -> None:
+        """Record how long the screen took to settle after the last action that ran."""
+        step, self._last_ran = self._last_ran, None
+        if step is None:
+            return
+        timings = step.timings.model_copy(update={"settle_ms": round(waited_ms, 1)})
+        await self.loop.record_step(step.model_copy(update={"timings": timings}))
 
     # ------------------------------------------------------------------ deciding
 
