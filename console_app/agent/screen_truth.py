@@ -39,7 +39,7 @@ StaleChoice = Literal["run", "resend", "stop"]
 
 BLANK_CAPTURE = (
     "The screen capture came back blank (one flat colour), so nothing was sent to the model: "
-    "the console cannot see this screen. On Wayland, log in to an X11 (\"Xorg\") session; "
+    'the console cannot see this screen. On Wayland, log in to an X11 ("Xorg") session; '
     "otherwise unlock or wake the display, then try again."
 )
 ALL_MASKED = (
@@ -163,7 +163,15 @@ class ScreenTruth:
         points = target_points(action, seen.mapping)
         if not points:
             return None
-        worst = max(changed_fraction_around(before, after, point) for point in points)
+        visible = None
+        hidden = tuple(getattr(seen, "masked", ()) or ()) + tuple(
+            getattr(fresh, "masked", ()) or ()
+        )
+        if hidden:
+            visible = unmasked_area(before.shape[:2], hidden, seen.mapping.source.as_tuple())
+        worst = max(
+            changed_fraction_around(before, after, point, visible=visible) for point in points
+        )
         if worst <= STALE_FRACTION:
             return None
         return StaleScreen(action, seen, fresh, points, worst)

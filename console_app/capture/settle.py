@@ -98,7 +98,7 @@ def compare(before: Probe, after: Probe) -> Change:
     grown = cv2.dilate(crop, np.ones((5, 5), np.uint8))
     n, labels, _, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     cy, cx = ys - top, xs - left
-    owner = labels[cy, cx]
+    owner = np.asarray(labels[cy, cx], dtype=np.intp)
     x0 = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     y0 = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     x1 = np.full(n, -1, dtype=np.int64)
@@ -121,9 +121,16 @@ def compare(before: Probe, after: Probe) -> Change:
 
 
 def changed_fraction_around(
-    before: Probe, after: Probe, point: tuple[float, float], box: int = STALE_BOX
+    before: Probe,
+    after: Probe,
+    point: tuple[float, float],
+    box: int = STALE_BOX,
+    visible: npt.NDArray[np.bool_] | None = None,
 ) -> float:
-    """Share of changed probe pixels in the ``box``-sized square around a viewport point."""
+    """Share of changed probe pixels in the ``box``-sized square around a viewport point.
+
+    ``visible`` (probe-sized) leaves out pixels masked in either capture: a console window that
+    moved between the two captures is not a change of the application under the target."""
     mask = changed_mask(before, after)
     height, width = mask.shape[:2]
     half = max(1, box // (2 * PROBE_DIVISOR))
@@ -133,6 +140,10 @@ def changed_fraction_around(
     if x1 <= x0 or y1 <= y0:
         return 0.0
     window = mask[y0:y1, x0:x1]
+    if visible is not None and visible.shape == mask.shape:
+        seen = visible[y0:y1, x0:x1]
+        total = int(seen.sum())
+        return float(window[seen].sum()) / total if total else 0.0
     return float(window.mean())
 
 
