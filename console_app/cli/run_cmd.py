@@ -115,9 +115,14 @@ def auto_policy(policy: Policy) -> Policy:
 async def _main(args: argparse.Namespace, profile: Profile) -> int:
     from console_app.agent.backend import BackendError
     from console_app.agent.session import open_session
+    from console_app.capture.monitors import session_problem
     from console_app.history.store import HistoryStore
 
     out = sys.stdout
+    blind = session_problem()  # before anything starts: the console could not see the screen
+    if blind:
+        print(f"console-app run: {blind}", file=sys.stderr)
+        return EXIT_USAGE
     recorder = HistoryStore()
     try:
         session = await open_session(profile, recorder)
@@ -139,11 +144,6 @@ async def _main(args: argparse.Namespace, profile: Profile) -> int:
 
 def _desktop_problem(session: Session) -> str | None:
     """A configuration problem with the screen (no display, no such monitor), in words."""
-    from console_app.capture.monitors import session_problem
-
-    problem = session_problem()
-    if problem:
-        return problem
     try:
         session.screen.monitor()
     except Exception as exc:
