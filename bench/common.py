@@ -36,7 +36,8 @@ def auto_profile(
         image_format=image_format,
         max_steps=max_steps,
         stream=stream,
-        settle_ms=0,  # the settle wait is deliberate idle time, not the console's cost
+        settle_min_ms=0,  # the settle wait is deliberate idle time, not the console's cost
+        settle_max_ms=0,
         policy=Policy(default="auto"),
     )
 

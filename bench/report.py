@@ -18,6 +18,7 @@ TARGETS = (
     ("upload_bytes_per_step", "upload per step at 1280×720 (JPEG, chained) ≤ 200 kB", 200_000, "B"),
     ("rss_growth_mb_500", "RSS growth over 500 steps ≤ 30 MB", 30.0, "MB"),
     ("history_open_ms", "history open with 10,000 responses ≤ 300 ms", 300.0, "ms"),
+    ("approve_to_request_ms_p50", "approval given → next request p50 ≤ 120 ms", 120.0, "ms"),
 )
 STAGE_LABELS = {
     "capture": "capture+scale+encode (worker thread)",
@@ -153,6 +154,21 @@ def _engine(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) ->
     top["engine_ocr_p95_ms"] = _median([r["ocr_p95_ms"] for r in runs])
 
 
+def _screen_truth(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:
+    runs = [run for r in results for run in r["runs"]]
+    section = "screen truth (local engine, settle defaults, stale guard on)"
+    table.add(section, "approval given → next request handed to httpx: p50", "ms",
+              [r["approve_to_request_ms_p50"] for r in runs])  # fmt: skip
+    table.add(section, "settle wait after typing one character: p50", "ms",
+              [r["settle_ms_p50"] for r in runs])  # fmt: skip
+    table.add(section, "settle wait after a step with no visible effect: p50", "ms",
+              [r["settle_ms_p50_no_reaction"] for r in runs],
+              "press shift: the reaction time passes")  # fmt: skip
+    top["approve_to_request_ms_p50"] = _median([r["approve_to_request_ms_p50"] for r in runs])
+    top["settle_ms_p50"] = _median([r["settle_ms_p50"] for r in runs])
+    top["settle_ms_p50_no_reaction"] = _median([r["settle_ms_p50_no_reaction"] for r in runs])
+
+
 def _targets(top: dict[str, Any]) -> list[dict[str, Any]]:
     targets = []
     for key, what, limit, unit in TARGETS:
@@ -191,6 +207,7 @@ def build_report(results: dict[str, list[dict[str, Any]]], *, quick: bool) -> di
     _upload(table, results.get("upload", []), top)
     _history(table, results.get("history_open", []), top)
     _engine(table, results.get("engine_load", []), top)
+    _screen_truth(table, results.get("screen_truth", []), top)
     targets = _targets(top)
     mode = "quick (CI-sized)" if quick else "full"
     text = "\n".join(
@@ -208,6 +225,7 @@ def build_report(results: dict[str, list[dict[str, Any]]], *, quick: bool) -> di
         **{key: top.get(key) for key, *_ in TARGETS},
         "overhead_p50_ms": top.get("overhead_p50_ms"),
         "naive_p50_ms": top.get("naive_p50_ms"),
+        "settle_ms_p50": top.get("settle_ms_p50"),
         "extra": {k: v for k, v in top.items() if k not in {t[0] for t in TARGETS}},
         "targets": targets,
         "table": [f.as_dict() for f in table.figures],

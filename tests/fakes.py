@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from console_app.capture.mapping import ViewportMapping
 from console_app.capture.monitors import Monitor
@@ -37,6 +38,8 @@ class FakeShot:
     grab_ms: float = 1.0
     scale_ms: float = 2.0
     encode_ms: float = 3.0
+    probe: Any = None  # a `capture.settle` probe, for screens that can be compared
+    masked: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def data_url(self) -> str:

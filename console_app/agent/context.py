@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from console_app.agent.decisions import ApprovalRequest, Decision, StopRun
@@ -28,11 +28,19 @@ from console_app.agent.events import (
     LoopEvent,
     LoopState,
     Problem,
+    ScreenSettled,
     StateChanged,
     StepRecorded,
 )
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard
+from console_app.agent.screen_truth import (
+    ScreenTruth,
+    SettleConfig,
+    SettleResult,
+    StaleChoice,
+    StaleScreen,
+)
 from console_app.agent.turns import RequestSettings
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
@@ -46,6 +54,7 @@ log = logging.getLogger(__name__)
 Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
 ProblemHandler = Callable[[Problem], Awaitable[Literal["retry", "stop"]]]
 RectSource = Callable[[], Sequence[RectTuple]]
+StaleHandler = Callable[[StaleScreen], Awaitable[StaleChoice]]
 _T = TypeVar("_T")
 
 
@@ -60,14 +69,20 @@ class LoopConfig:
     backend: str = ""
     max_steps: int = 50
     stream: bool = False
-    settle_seconds: float = 0.0
-    """How long the screen is given to react to an action before it is captured again (an app
+    settle: SettleConfig = field(default_factory=SettleConfig)
+    """How the screen is given time to react to an action before it is captured again (an app
     repaints after a click; capturing at once would show the model the screen before it)."""
+    stale_guard: bool = True
+    """Compare an approved pointer action's target with a fresh capture before it runs."""
     cancel_timeout: float = 5.0
 
 
 async def _stop_on_problem(problem: Problem) -> Literal["retry", "stop"]:
     return "stop"
+
+
+async def _resend_when_stale(stale: StaleScreen) -> StaleChoice:
+    return "resend"
 
 
 class RunControl:
@@ -201,6 +216,8 @@ class RunContext:
 
     ``exclusion`` gives the console's own windows (masked, forbidden); ``focus_guard`` keeps
     keys out of them (``check`` runs on the input thread right before each action).
+    ``screen`` and ``on_stale`` serve screen truth (``agent/screen_truth.py``): settling after
+    an action, the stale-screen guard before an approved pointer action.
     """
 
     def __init__(
@@ -214,6 +231,8 @@ class RunContext:
         policy: PolicyTable,
         exclusion: RectSource,
         focus_guard: FocusGuard | None,
+        screen: Any = None,
+        on_stale: StaleHandler | None = None,
     ) -> None:
         self.control = control
         self.workers = Workers()
@@ -225,6 +244,10 @@ class RunContext:
         self.focus_guard = focus_guard
         self._approve = approve
         self.run_id: str | None = None
+        self.screen = screen
+        self.truth = ScreenTruth(screen, config.settle)
+        self._on_stale = on_stale or _resend_when_stale
+        self._before_action: Any = None  # a probe taken right before the last action ran
 
     async def ask(self, request: ApprovalRequest) -> Decision:
         self.control.set_state(LoopState.AWAITING_APPROVAL, request.proposal.summary())
@@ -246,6 +269,10 @@ class RunContext:
         # between the decision and now (e.g. while the step was being recorded) wins.
         if self.control.stopping:
             raise ActionRefused("the run was stopped before this action started")
+        try:
+            self._before_action = self.truth.probe(forbidden)  # what settling compares with
+        except Exception:
+            self._before_action = None
         if self.focus_guard is not None:
             # Before every action focus goes back from the supervisor's window to the agent's
             # (a click moves it anyway); only keys are refused when that is impossible.
@@ -253,6 +280,48 @@ class RunContext:
             if refusal and action.type in KEYBOARD_ACTION_TYPES:
                 raise ActionRefused(refusal)
         return self.computer.execute(action, mapping, forbidden=forbidden)
+
+    # ------------------------------------------------------------------ screen truth
+
+    async def settle(self) -> SettleResult:
+        """Wait until the screen reacted to what just ran and is still (see `screen_truth`)."""
+        self.control.set_state(LoopState.CAPTURING, "waiting for the screen to settle")
+        before, self._before_action = self._before_action, None
+        mask = tuple(self.exclusion())
+        try:
+            result: SettleResult = await self.control.interruptible(
+                self.workers.run(
+                    self.workers.capture,
+                    self.truth.settle,
+                    before,
+                    mask,
+                    lambda: self.control.stopping,
+                )
+            )
+        except StopRun:
+            raise
+        except Exception:  # settling is an optimisation: a failed probe means "capture now"
+            log.exception("waiting for the screen to settle failed")
+            result = SettleResult(0.0, 0, False, False)
+        self.control.emit(ScreenSettled(result))
+        return result
+
+    async def check_screen(self, action: Action, seen: Any) -> StaleScreen | None:
+        """Before an approved pointer action runs: did its target change since ``seen``?"""
+        if not self.config.stale_guard or not self.truth.can_probe:
+            return None
+        mask = tuple(self.exclusion())
+        fresh = await self.control.interruptible(
+            self.workers.run(self.workers.capture, self.screen.capture, mask)
+        )
+        return self.truth.check_stale(action, seen, fresh)
+
+    async def decide_stale(self, stale: StaleScreen, *, human: bool) -> StaleChoice:
+        """Ask the human what to do with a stale target; automatic decisions resend."""
+        if not human:
+            return "resend"
+        self.control.set_state(LoopState.AWAITING_APPROVAL, stale.describe())
+        return await self.control.interruptible(self._on_stale(stale))
 
     def held_input(self) -> list[str]:
         try:

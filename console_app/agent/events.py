@@ -42,6 +42,13 @@ class ScreenCaptured:
 
 
 @dataclass(frozen=True)
+class ScreenSettled:
+    """The wait for the screen after an action ended (``result``: `screen_truth.SettleResult`)."""
+
+    result: Any
+
+
+@dataclass(frozen=True)
 class TextDelta:
     kind: Literal["reasoning", "message"]
     text: str
@@ -66,7 +73,15 @@ class StepRecorded:
 
 
 ProblemKind = Literal[
-    "api", "network", "validation", "capture", "executor", "failsafe", "refused", "internal"
+    "api",
+    "network",
+    "validation",
+    "capture",
+    "blind",  # the capture shows nothing (blank, or everything masked): never sent
+    "executor",
+    "failsafe",
+    "refused",
+    "internal",
 ]
 
 
@@ -99,6 +114,9 @@ class RunFinished:
 
 
 LoopEvent = (
-    StateChanged | ScreenCaptured | TextDelta | ModelAnswered | StepRecorded | Problem | RunFinished
+    StateChanged
+    | ScreenCaptured
+    | ScreenSettled
+    | TextDelta | ModelAnswered | StepRecorded | Problem | RunFinished
 )
 EventSink = Callable[[LoopEvent], None]

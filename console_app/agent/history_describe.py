@@ -108,7 +108,7 @@ def step_title(step: StoredStep) -> str:
     """``3. click at (10, 20) — approved`` for the replay's step list."""
     what = step.summary or _action_text(step.edited_action or step.action) or step.action_type
     decision = step.decision.replace("_", "-")
-    if step.execution in ("refused", "failed"):
+    if step.execution in ("refused", "failed", "stale"):
         decision += f" · {step.execution}"
     return scrub(f"{step.index + 1}. {what or 'step'} — {decision}")
 
@@ -119,7 +119,7 @@ def step_facts(step: StoredStep) -> list[tuple[str, str]]:
         f"{name} {value:.0f} ms"
         for name, value in (
             ("capture", t.capture_ms), ("encode", t.encode_ms), ("model", t.model_ms),
-            ("decision", t.decision_ms), ("execute", t.execute_ms),
+            ("decision", t.decision_ms), ("execute", t.execute_ms), ("settle", t.settle_ms),
         )
         if value is not None
     )  # fmt: skip

@@ -18,11 +18,14 @@ Guarantees (each has a test):
 * Keys never go to the supervisor's own window (the console, the terminal): the focus guard
   hands focus back or the keyboard action is refused.
 * Errors pause the run and ask ``on_problem`` (retry or stop); they never escape `run`.
+* The model sees the screen that is there (`screen_truth`): after an action the next capture
+  waits for the screen to settle; an approved pointer action whose target changed since the
+  model saw it does not run without a second decision (``on_stale``); a blank capture is never
+  sent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
@@ -33,6 +36,7 @@ from console_app.agent.context import (
     RectSource,
     RunContext,
     RunControl,
+    StaleHandler,
 )
 from console_app.agent.decisions import StopRun
 from console_app.agent.events import (
@@ -46,6 +50,7 @@ from console_app.agent.events import (
 from console_app.agent.model_calls import ModelCaller
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard, ModelClient, ScreenSource, Shot
+from console_app.agent.screen_truth import blind_reason
 from console_app.agent.steps import StepRunner
 from console_app.agent.turns import (
     CallAnswer,
@@ -53,6 +58,7 @@ from console_app.agent.turns import (
     first_request,
     follow_up_request,
 )
+from console_app.capture.monitors import CaptureError
 from console_app.core.geometry import RectTuple
 from console_app.core.records import Recorder, RunInfo
 from console_app.core.redact import redact
@@ -84,6 +90,7 @@ class AgentLoop:
         on_problem: ProblemHandler | None = None,
         exclusion: RectSource | None = None,
         focus_guard: FocusGuard | None = None,
+        on_stale: StaleHandler | None = None,
     ) -> None:
         self.client = client
         self.screen = screen
@@ -103,6 +110,8 @@ class AgentLoop:
             policy=self.policy,
             exclusion=exclusion or (lambda: ()),
             focus_guard=focus_guard,
+            screen=screen,
+            on_stale=on_stale,
         )
         self.model = ModelCaller(self.context, client)
 
@@ -222,8 +231,9 @@ class AgentLoop:
                     return outcome.final
                 answers.append(outcome.answer)
                 sent_input = sent_input or outcome.sent_input
-            if sent_input and self.config.settle_seconds > 0:
-                await self.control.interruptible(asyncio.sleep(self.config.settle_seconds))
+            if sent_input:
+                settled = await self.context.settle()
+                await steps.note_settle(settled.waited_ms)
             await self.control.wait_if_paused()
             shot = await self.capture()
             params = follow_up_request(
@@ -253,6 +263,10 @@ class AgentLoop:
                 )
             except StopRun:
                 raise
+            except CaptureError as exc:
+                log.warning("capture failed: %s", exc)
+                await self.control.problem(Problem("capture", str(exc), redact(str(exc))))
+                continue
             except Exception as exc:
                 log.exception("capture failed")
                 await self.control.problem(
@@ -262,6 +276,11 @@ class AgentLoop:
                         redact(f"{type(exc).__name__}: {exc}"),
                     )
                 )
+                continue
+            blind = blind_reason(shot)
+            if blind is not None:
+                # Never send the model a picture of nothing: the human decides (retry / stop).
+                await self.control.problem(Problem("blind", blind))
                 continue
             self.control.emit(ScreenCaptured(shot))
             return shot

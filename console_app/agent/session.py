@@ -12,10 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console_app.agent.backend import open_client
-from console_app.agent.context import Approver, LoopConfig, ProblemHandler, RectSource
+from console_app.agent.context import (
+    Approver,
+    LoopConfig,
+    ProblemHandler,
+    RectSource,
+    StaleHandler,
+)
 from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard
+from console_app.agent.screen_truth import SettleConfig
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
@@ -53,6 +60,7 @@ class Session:
         focus_guard: FocusGuard | None = None,
         max_steps: int | None = None,
         policy: PolicyTable | None = None,
+        on_stale: StaleHandler | None = None,
     ) -> AgentLoop:
         profile = self.profile
         config = LoopConfig(
@@ -68,7 +76,12 @@ class Session:
             backend=self.backend,
             max_steps=max_steps or profile.max_steps,
             stream=profile.stream,
-            settle_seconds=profile.settle_ms / 1000,
+            settle=SettleConfig(
+                min_ms=profile.settle_min_ms,
+                max_ms=profile.settle_max_ms,
+                reaction_ms=profile.settle_reaction_ms,
+            ),
+            stale_guard=profile.stale_guard,
         )
         return AgentLoop(
             client=self.client,
@@ -82,6 +95,7 @@ class Session:
             on_problem=on_problem,
             exclusion=exclusion,
             focus_guard=focus_guard,
+            on_stale=on_stale,
         )
 
     async def aclose(self) -> None:

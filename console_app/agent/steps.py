@@ -89,6 +89,7 @@ class StepRunner:
         self.run = run
         self.run_id = run_id
         self.count = 0
+        self._last_ran: StepRecord | None = None  # the last step whose input was sent
 
     async def handle(
         self,
@@ -131,18 +132,60 @@ class StepRunner:
             return StepOutcome(answer)
 
         await self.run.control.wait_if_paused()
+        run_anyway = await self._stale_guard(step, plan, answer, shot)
+        if run_anyway is None:
+            return StepOutcome(answer)
         await self.run.record_step(step.model_copy(update={"execution": "pending"}))
         executed = await self._execute(plan.action, shot)
+        detail = f"{run_anyway}; {executed.detail}" if run_anyway else executed.detail
         step = step.model_copy(
             update={
                 "execution": executed.execution,
-                "execution_detail": executed.detail,
+                "execution_detail": detail,
                 "timings": step.timings.model_copy(update={"execute_ms": executed.ms}),
             }
         )
         await self.run.record_step(step)
         await self._answer_execution(answer, plan.action, executed)
-        return StepOutcome(answer, sent_input=executed.execution in ("done", "failed"))
+        sent = executed.execution in ("done", "failed")
+        if sent:
+            self._last_ran = step
+        return StepOutcome(answer, sent_input=sent)
+
+    async def note_settle(self, waited_ms: float) -> None:
+        """Record how long the screen took to settle after the last action that ran."""
+        step, self._last_ran = self._last_ran, None
+        if step is None:
+            return
+        timings = step.timings.model_copy(update={"settle_ms": round(waited_ms, 1)})
+        await self.run.record_step(step.model_copy(update={"timings": timings}))
+
+    async def _stale_guard(
+        self, step: StepRecord, plan: _Plan, answer: CallAnswer, shot: Shot
+    ) -> str | None:
+        """Right before an approved pointer action runs: is its target still what the model
+        saw? ``None`` when it must not run (recorded, answered, or the run stops); else a note
+        for the record ("" when the target was unchanged)."""
+        assert plan.action is not None
+        stale = await self.run.check_screen(plan.action, shot)
+        if stale is None:
+            return ""
+        choice = await self.run.decide_stale(stale, human=plan.decision != "auto_approved")
+        if choice == "run":
+            return f"run anyway by the supervisor although {stale.describe()}"
+        outcome = "the run was stopped" if choice == "stop" else "the model gets the new screen"
+        await self.run.record_step(
+            step.model_copy(
+                update={
+                    "execution": "stale",
+                    "execution_detail": f"not run: {stale.describe()}; {outcome}",
+                }
+            )
+        )
+        if choice == "stop":
+            raise StopRun(f"stopped: {stale.describe()}")
+        answer.feedback = feedback_for("stale", describe(plan.action), stale.describe())
+        return None
 
     def _new_record(
         self,

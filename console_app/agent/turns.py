@@ -169,6 +169,8 @@ def feedback_for(kind: str, summary: str, detail: str = "") -> str:
         "invalid": f"The console could not understand the action: {detail}",
         "refused": f"The console refused to execute the action ({summary}): {detail}",
         "failed": f"Executing the action ({summary}) failed: {detail}",
+        "stale": f"The action ({summary}) was not executed because {detail}; "
+        "the attached screenshot shows the screen as it is now.",
     }
     return texts[kind]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,20 @@ class Monitor:
 
 
 _XFT_DPI = re.compile(r"^Xft\.dpi:\s*([0-9.]+)\s*$", re.MULTILINE)
+
+
+WAYLAND_WITHOUT_X11 = (
+    "This is a Wayland session without X11 access, so the console cannot see or control the "
+    "screen: log in to an X11 (\"Xorg\") session, or start the console where DISPLAY is set."
+)
+
+
+def session_problem(env: Mapping[str, str] | None = None) -> str | None:
+    """Why this session's screen cannot be captured at all (one sentence), or ``None``."""
+    env = os.environ if env is None else env
+    if sys.platform.startswith("linux") and not env.get("DISPLAY") and env.get("WAYLAND_DISPLAY"):
+        return WAYLAND_WITHOUT_X11
+    return None
 
 
 def scale_from_settings(xft_dpi: float | None, env: Mapping[str, str]) -> float:

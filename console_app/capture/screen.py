@@ -37,7 +37,9 @@ from console_app.capture.monitors import (
     desktop_scale,
     get_monitor,
     monitors_from_mss,
+    session_problem,
 )
+from console_app.capture.settle import Probe, make_probe
 from console_app.core.geometry import CoordinateSpace, Rect, RectTuple
 from console_app.core.settings import ImageFormat
 
@@ -56,6 +58,9 @@ class Screenshot:
     """``time.time()`` when the grab finished."""
     masked: tuple[RectTuple, ...] = ()
     """The screen rectangles that were painted black (clipped to the source)."""
+    probe: Probe | None = field(default=None, repr=False, compare=False)
+    """A small grey copy of the same pixels (`capture.settle`): what settling and the
+    stale-screen guard compare, and how a blank capture is recognised."""
 
     @functools.cached_property
     def data_url(self) -> str:
@@ -122,6 +127,9 @@ class ScreenCapturer:
             raise CaptureError("the screen capturer is closed")
         sct = getattr(self._local, "sct", None)
         if sct is None:
+            problem = session_problem()
+            if problem:
+                raise CaptureError(problem)
             try:
                 import mss
 
@@ -179,6 +187,7 @@ class ScreenCapturer:
 
         masked = apply_mask(pixels, source, mask)
         scaled = scale_and_drop_alpha(pixels, viewport)
+        probe = make_probe(scaled, viewport)
         resized = time.perf_counter()
 
         data = encode(scaled, self.image_format, self.quality)
@@ -203,7 +212,30 @@ class ScreenCapturer:
             encode_ms=(done - resized) * 1000,
             captured_at=captured_at,
             masked=tuple(rect.as_tuple() for rect in masked),
+            probe=probe,
         )
+
+    def probe(self, mask: Sequence[RectTuple | Rect] = ()) -> Probe:
+        """Only the probe of a fresh grab (masked like `capture`): ~5 ms, for settling."""
+        source = Rect.of(self.region) if self.region is not None else self.monitor().rect
+        viewport = self.viewport_for(source)
+        try:
+            shot = self._sct().grab(
+                {
+                    "left": source.left,
+                    "top": source.top,
+                    "width": source.width,
+                    "height": source.height,
+                }
+            )
+        except CaptureError:
+            raise
+        except Exception as exc:
+            raise CaptureError(f"screen grab failed: {exc}") from exc
+        pixels = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        apply_mask(pixels, source, mask)
+        # The same scaling as `capture`, so a probe and a capture's probe compare exactly.
+        return make_probe(scale_and_drop_alpha(pixels, viewport), viewport)
 
     def open_connections(self) -> int:
         """How many per-thread mss connections are open (one per thread that captured)."""

@@ -1,7 +1,8 @@
 """``console-app run``: the supervised loop at a terminal — the console's main job without a window.
 
 Exit codes: 0 only when the run ended in success; 1 when it failed, was stopped or hit an
-error; 2 for a usage or configuration problem (bad profile, no key, unreadable settings).
+error; 2 for a usage or configuration problem (bad profile, no key, unreadable settings, a
+screen the console cannot see: Wayland without X11, a blank capture).
 Ctrl+C stops the run cleanly (the in-flight request is cancelled, held input released).
 """
 
@@ -114,9 +115,14 @@ def auto_policy(policy: Policy) -> Policy:
 async def _main(args: argparse.Namespace, profile: Profile) -> int:
     from console_app.agent.backend import BackendError
     from console_app.agent.session import open_session
+    from console_app.capture.monitors import session_problem
     from console_app.history.store import HistoryStore
 
     out = sys.stdout
+    blind = session_problem()  # before anything starts: the console could not see the screen
+    if blind:
+        print(f"console-app run: {blind}", file=sys.stderr)
+        return EXIT_USAGE
     recorder = HistoryStore()
     try:
         session = await open_session(profile, recorder)
@@ -154,7 +160,11 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
     printer = StepPrinter(out, as_json=args.json)
     terminal = TerminalWindow(interactive=approver.interactive)
 
+    blind: list[Problem] = []
+
     async def on_problem(problem: Problem) -> Literal["retry", "stop"]:
+        if problem.kind == "blind":
+            blind.append(problem)  # the console cannot see this screen: a setup problem
         if not problem.can_retry or not approver.interactive:
             return "stop"
         try:
@@ -169,6 +179,7 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
         on_problem=on_problem,
         exclusion=terminal.rects,
         focus_guard=terminal.guard if terminal.found else None,
+        on_stale=approver.stale,
     )
     aio = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -181,7 +192,9 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 aio.remove_signal_handler(sig)
-    return EXIT_OK if result.succeeded else EXIT_FAILED
+    if result.succeeded:
+        return EXIT_OK
+    return EXIT_USAGE if blind and result.status == "stopped" else EXIT_FAILED
 
 
 class StepPrinter:
@@ -190,12 +203,15 @@ class StepPrinter:
     def __init__(self, out: TextIO, *, as_json: bool) -> None:
         self.out = out
         self.as_json = as_json
+        self._printed: set[tuple[int, str]] = set()  # a step re-recorded unchanged prints once
 
     def __call__(self, event: LoopEvent) -> None:
         from console_app.agent.events import Problem, RunFinished, StepRecorded
 
         if isinstance(event, StepRecorded) and event.step.execution != "pending":
-            if event.step.decision != "pending":
+            key = (event.step.index, event.step.execution)
+            if event.step.decision != "pending" and key not in self._printed:
+                self._printed.add(key)
                 self._step(event.step)
         elif isinstance(event, Problem):
             print(f"  ! {event.text}", file=sys.stderr, flush=True)
@@ -230,10 +246,13 @@ class StepPrinter:
             parts.append(f"model {t.model_ms:.0f} ms")
         if t.execute_ms is not None:
             parts.append(f"execute {t.execute_ms:.0f} ms")
+        if t.settle_ms is not None:
+            parts.append(f"settle {t.settle_ms:.0f} ms")
         if step.upload_bytes:
             parts.append(f"{step.upload_bytes / 1024:.0f} KB up")
         outcome = step.decision + ("" if step.execution == "none" else f", {step.execution}")
-        detail = f" — {step.execution_detail}" if step.execution in ("refused", "failed") else ""
+        shown = ("refused", "failed", "stale")
+        detail = f" — {step.execution_detail}" if step.execution in shown else ""
         print(
             f"step {step.index + 1}: {step.summary} [{outcome}] ({', '.join(parts)}){detail}",
             file=self.out,

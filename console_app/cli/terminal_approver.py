@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from console_app.agent.decisions import ApprovalRequest, Approve, Decision, Edit, Reject, Skip, Stop
+from console_app.agent.screen_truth import StaleChoice, StaleScreen
 from console_app.cli.terminal import read_line
 from console_app.core.actions import (
     POINTER_ACTION_TYPES,
@@ -101,6 +102,28 @@ class TerminalApprover:
             self._print(f"  reasoning: {request.reasoning.splitlines()[0][:200]}")
         if request.note:
             self._print(f"  note: {request.note}")
+
+    async def stale(self, stale: StaleScreen) -> StaleChoice:
+        """An approved action's target changed while it waited: run it, resend, or stop."""
+        if self.auto or not self.interactive:
+            return "resend"
+        self._print(f"  ! not run yet: {stale.describe()}")
+        while True:
+            line = (
+                (
+                    await self._ask(
+                        "  run anyway (r), send the new screen to the model (n), stop (q)? "
+                    )
+                )
+                .strip()
+                .lower()
+            )
+            if line in ("r", "run"):
+                return "run"
+            if line in ("n", "new", ""):
+                return "resend"
+            if line in ("q", "quit", "stop"):
+                return "stop"
 
     async def _ask(self, prompt: str) -> str:
         try:

@@ -34,7 +34,8 @@ RecordedDecision = Literal[
     "final",  # terminate / answer / done: nothing to run
 ]
 
-Execution = Literal["none", "pending", "done", "refused", "failed"]
+Execution = Literal["none", "pending", "done", "refused", "failed", "stale"]
+"""``stale``: not run because its target changed since the model saw the screen."""
 
 
 def now() -> datetime:
@@ -46,6 +47,8 @@ def new_id(prefix: str) -> str:
 
 
 class Timings(BaseModel):
+    settle_ms: float | None = None
+    """How long the console waited for the screen to settle before this step's capture."""
     capture_ms: float | None = None
     encode_ms: float | None = None
     model_ms: float | None = None

@@ -7,7 +7,7 @@ exported and backed up without leaking anything.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -82,9 +82,27 @@ class Profile(BaseModel):
     tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
     screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
     scroll_unit_px: int = Field(default=100, ge=1, le=2000)  # pixels per wheel notch
-    # Time the screen gets to react to an action before it is captured for the model.
-    settle_ms: int = Field(default=300, ge=0, le=10_000)
+    # After an action the console waits until the screen has reacted and is still before it
+    # captures it for the model (agent/screen_truth.py): at least settle_min_ms, at most
+    # settle_max_ms; a screen that shows no reaction at all gets settle_reaction_ms.
+    settle_min_ms: int = Field(default=50, ge=0, le=10_000)
+    settle_max_ms: int = Field(default=3000, ge=0, le=30_000)
+    settle_reaction_ms: int = Field(default=1000, ge=0, le=30_000)
+    # Right before an approved pointer action runs, refuse it if its target changed since the
+    # model saw the screen (ask the human; auto-approved actions go back to the model).
+    stale_guard: bool = True
     policy: Policy = Field(default_factory=Policy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_settle(cls, data: Any) -> Any:
+        # Profiles saved before settling existed had one fixed wait, "settle_ms": it becomes
+        # the minimum wait (the user asked for at least that much).
+        if isinstance(data, dict) and "settle_ms" in data:
+            data = dict(data)
+            legacy = data.pop("settle_ms")
+            data.setdefault("settle_min_ms", legacy)
+        return data
 
     @field_validator("name")
     @classmethod
@@ -114,6 +132,8 @@ class Profile(BaseModel):
             raise ValueError("give both viewport width and height, or neither (auto)")
         if self.kind == "openai" and self.base_url is None:
             raise ValueError("an OpenAI-compatible profile needs a base URL")
+        if self.settle_max_ms < self.settle_min_ms:
+            raise ValueError("the longest settle wait cannot be shorter than the shortest")
         return self
 
     @property

@@ -52,6 +52,7 @@ _BADGE = {
     "approved": "ok", "auto_approved": "ok", "edited": "warn", "final": "ok", "done": "ok",
     "succeeded": "ok", "rejected": "no", "blocked": "no", "invalid": "no", "failed": "no",
     "refused": "no", "error": "no", "interrupted": "warn", "stopped": "warn", "skipped": "warn",
+    "stale": "warn",
 }  # fmt: skip
 
 
@@ -166,7 +167,7 @@ def _step_html(run: RunSummary, step: StoredStep, image: bytes | None) -> str:
             f"{name} {_ms(value)}"
             for name, value in (("capture", t.capture_ms), ("encode", t.encode_ms),
                                 ("model", t.model_ms), ("decision", t.decision_ms),
-                                ("execute", t.execute_ms))
+                                ("execute", t.execute_ms), ("settle", t.settle_ms))
             if value is not None
         ) or None),
         ("Tokens", _tokens(step)),

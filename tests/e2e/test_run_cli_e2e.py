@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import TargetApp
 
 TASK = """click OK
@@ -104,7 +106,7 @@ def test_a_missing_target_fails_the_run_without_touching_the_desktop(
 
 
 def test_the_supervising_terminal_is_masked_and_never_gets_the_agents_keys(
-    target: TargetApp, tmp_path: Path
+    target: TargetApp, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """The agent must not type into the terminal that supervises it (it could answer its own
     approval prompt). The target app stands in for the terminal: ``WINDOWID`` names it, the
@@ -114,6 +116,10 @@ def test_the_supervising_terminal_is_masked_and_never_gets_the_agents_keys(
 
     from console_app.history.store import HistoryStore
 
+    # The rest of the desktop: with only the (masked) terminal on a black screen the capture
+    # would show nothing at all, and a blank capture is never sent to the model.
+    desk = subprocess.Popen(["xmessage", "-geometry", "+1400+200", "the rest of the desktop"])
+    request.addfinalizer(desk.kill)
     wid = subprocess.run(
         ["xdotool", "search", "--name", "^Target App$"], capture_output=True, text=True, check=True
     ).stdout.split()[0]

@@ -170,6 +170,7 @@ class FakeLoop:
         on_problem: Any,
         exclusion: Any,
         focus_guard: Any = None,
+        on_stale: Any = None,
         shot: FakeShot | None = None,
         final: RunResult | None = None,
         model: str | None = None,
@@ -178,6 +179,7 @@ class FakeLoop:
         self.approve = approve
         self.on_event = on_event
         self.on_problem = on_problem
+        self.on_stale = on_stale
         self.exclusion = exclusion
         self.shot = shot or make_shot()
         self.final = final

@@ -34,12 +34,14 @@ from console_app.agent.events import (
     StepRecorded,
     TextDelta,
 )
+from console_app.agent.screen_truth import StaleChoice, StaleScreen
 from console_app.core.redact import redact
 from console_app.ui.console.approval_controller import ApprovalController
 from console_app.ui.console.attention import Attention
 from console_app.ui.console.console_view import MainWindow
 from console_app.ui.console.problems_controller import Entry, ProblemController
 from console_app.ui.console.screenshot_controller import ScreenController
+from console_app.ui.console.stale_prompt import StalePrompt
 from console_app.ui.desktop.exclusion import exclusion_source
 from console_app.ui.desktop.focus_guard import ConsoleWindows, console_focus_guard
 
@@ -124,6 +126,7 @@ class ConsoleController(QObject):
         self.exclusion = exclusion
         self.focus_guard = console_focus_guard(self.console_windows)
         self.loop: LoopLike | None = None
+        self.stale_prompt: StalePrompt | None = None  # made when a target first goes stale
         self.task: asyncio.Task[RunResult | None] | None = None
         self.state = LoopState.IDLE
         self.result: RunResult | None = None
@@ -188,6 +191,7 @@ class ConsoleController(QObject):
                 on_problem=self.on_problem,
                 exclusion=self.exclusion,
                 focus_guard=self.focus_guard,
+                on_stale=self.on_stale,
             )
         except Exception as exc:
             log.warning("could not prepare the run: %s", exc)
@@ -257,6 +261,13 @@ class ConsoleController(QObject):
         self.screen.show_request(request)
         self.attention.request("An action waits for your approval", request.proposal.summary())
         return await self.approval.ask(request)
+
+    async def on_stale(self, stale: StaleScreen) -> StaleChoice:
+        """The loop's ``on_stale``: show both crops and let the human choose."""
+        if self.stale_prompt is None:
+            self.stale_prompt = StalePrompt(self.window)
+        self.attention.request("The screen changed before the action ran", stale.describe())
+        return await self.stale_prompt.ask(stale)
 
     async def on_problem(self, problem: Problem) -> Literal["retry", "stop"]:
         """The loop's ``on_problem``. pyautogui's corner fail-safe is the human pulling the

@@ -71,6 +71,8 @@ def _ms(value: float | None) -> str:
 
 def decision_text(step: StepRecord) -> str:
     text = step.decision.replace("_", "-")
+    if step.execution == "stale":
+        return f"{text} · not run: the screen changed"
     if step.execution == "refused":
         text += " · refused"
     elif step.execution == "failed":
@@ -196,7 +198,9 @@ class TimelineModel(QAbstractTableModel):
             case 5:
                 return _ms(t.model_ms)
             case 6:
-                return _ms(t.execute_ms)
+                if t.settle_ms is None:
+                    return _ms(t.execute_ms)
+                return f"{_ms(t.execute_ms)} + {t.settle_ms:.0f} settle"
             case 7:
                 return f"{step.upload_bytes / 1024:.0f} KB" if step.upload_bytes else ""
             case 8:

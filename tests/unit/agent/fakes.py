@@ -36,6 +36,27 @@ class FakeScreen:
         )
 
 
+class ProbingScreen(FakeScreen):
+    """A fake screen whose pixels the test controls: ``scene()`` returns the probe (a
+    half-viewport grey frame) for this moment, so settling and the stale guard can be driven
+    without a display. ``probes`` counts probe grabs."""
+
+    def __init__(self, scene: Callable[[], Any], width: int = 1280, height: int = 720) -> None:
+        super().__init__(width, height)
+        self.scene = scene
+        self.probes = 0
+
+    def capture(self, mask: Sequence[tuple[int, int, int, int]] = ()) -> FakeShot:
+        shot = super().capture(mask)
+        shot.probe = self.scene().copy()
+        shot.masked = tuple(mask)
+        return shot
+
+    def probe(self, mask: Sequence[tuple[int, int, int, int]] = ()) -> Any:
+        self.probes += 1
+        return self.scene().copy()
+
+
 Script = dict[str, Any] | Callable[[CreateParams], dict[str, Any]] | Exception | str
 
 

@@ -177,8 +177,17 @@ async def test_a_problem_that_stops_the_run_gives_the_reason() -> None:
 async def test_the_screen_gets_time_to_react_before_it_is_captured_again() -> None:
     import dataclasses
 
+    import numpy as np
+
+    from console_app.agent.screen_truth import ScreenTruth, SettleConfig
+    from tests.unit.agent.fakes import ProbingScreen
+
     loop, _, _, _, _, _ = make_loop([call(CLICK), message("ok")], policy=Policy(default="auto"))
-    loop.config = dataclasses.replace(loop.config, settle_seconds=0.3)
+    settle = SettleConfig(min_ms=300)
+    frame = np.full((360, 640), 100, dtype=np.uint8)
+    frame[0, 0] = 0
+    loop.screen = loop.context.screen = ProbingScreen(lambda: frame)
+    loop.context.truth = ScreenTruth(loop.screen, settle)
     captured: list[float] = []
     real = loop.screen.capture
 
@@ -188,7 +197,8 @@ async def test_the_screen_gets_time_to_react_before_it_is_captured_again() -> No
 
     loop.screen.capture = timed  # type: ignore[method-assign]
     await loop.run("task")
-    assert len(captured) == 2 and captured[1] - captured[0] >= 0.3
+    # the first screenshot, the stale guard's fresh look before the click, the next screenshot
+    assert len(captured) == 3 and captured[2] - captured[1] >= 0.3
 
 
 async def test_the_corner_fail_safe_is_its_own_kind_of_problem_and_never_retried() -> None:
