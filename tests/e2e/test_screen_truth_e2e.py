@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 import pytest
 
-from console_app.agent.decisions import ApprovalRequest, Approve
 from console_app.agent.context import LoopConfig
+from console_app.agent.decisions import ApprovalRequest, Approve
 from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.screen_truth import SettleConfig, StaleScreen

@@ -6,13 +6,13 @@ import asyncio
 from typing import Any
 
 import pytest
-from console_app.ui.console.stale_prompt import StalePrompt
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from console_app.agent.screen_truth import StaleScreen
 from console_app.core.actions import Click
+from console_app.ui.console.stale_prompt import StalePrompt
 from tests.gui.conftest import until
 from tests.gui.fakes import make_shot
 

@@ -175,7 +175,6 @@ async def test_a_problem_that_stops_the_run_gives_the_reason() -> None:
 
 
 async def test_the_screen_gets_time_to_react_before_it_is_captured_again() -> None:
-    import dataclasses
 
     import numpy as np
 

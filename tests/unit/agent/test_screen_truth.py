@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from console_app.agent.context import LoopConfig
 from console_app.agent.decisions import ApprovalRequest, Approve
 from console_app.agent.events import Problem
-from console_app.agent.context import LoopConfig
 from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.screen_truth import (
@@ -137,7 +137,7 @@ def test_a_screen_that_keeps_changing_ends_at_the_maximum() -> None:
 
     def frames(t: float) -> np.ndarray:
         frame = flat()
-        x = int(t // 35) * 7 % 500
+        x = int(t // 5) % 500  # moves between any two probes
         frame[50:150, x : x + 100] = 0  # a big animation
         return frame
 
