@@ -12,6 +12,7 @@ either viewport pixels (the image's own pixels) or 0–999 when the profile says
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -39,6 +40,7 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
+    held_keys,
 )
 from console_app.core.describe import describe
 from console_app.core.keys import chord_label
@@ -187,10 +189,31 @@ def overlay_for(item: ProposedAction | Action | None, space: ImageSpace) -> Over
             return Overlay((Banner(text, "error"),), caption=item.summary())
         item = item.action
     shapes = tuple(_shapes(item, space))
+    held = held_keys(item)
+    if held:
+        # Held keys are drawn with the pointer mark: approving a plain click that runs as a
+        # shift-click must be impossible.
+        shapes = (*_with_held_label(shapes, held), KeyChips("hold", _chip_labels(held)))
     outside = any(getattr(s, "outside", False) for s in shapes) or any(
         not space.contains(px, py) for s in shapes if isinstance(s, Arrow) for px, py in s.points
     )
     return Overlay(shapes, caption=describe(item), outside=outside)
+
+
+def _chip_labels(keys: list[str]) -> tuple[str, ...]:
+    return tuple(chord_label([k]) for k in keys)
+
+
+def _with_held_label(shapes: tuple[Shape, ...], keys: list[str]) -> list[Shape]:
+    prefix = chord_label(keys) + "+"
+    out: list[Shape] = []
+    for shape in shapes:
+        if isinstance(shape, Crosshair):
+            shape = dataclasses.replace(shape, label=prefix + shape.label)
+        elif isinstance(shape, (Arrow, ScrollArrow)):
+            shape = dataclasses.replace(shape, label=prefix + shape.label)
+        out.append(shape)
+    return out
 
 
 def _point(space: ImageSpace, x: float, y: float, label: str) -> Crosshair:

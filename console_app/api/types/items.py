@@ -82,11 +82,15 @@ class PendingSafetyCheck(_Item):
 
 
 class ComputerCallItem(_Item):
+    """A ``computer_call``: one ``action``, or (OpenAI's GA ``computer`` tool) an ordered
+    ``actions`` list answered by one ``computer_call_output`` after the whole batch."""
+
     type: Literal["computer_call"] = "computer_call"
     id: str | None = None
     call_id: str | None = None
     status: str | None = None
     action: Any = None
+    actions: Any = None
     pending_safety_checks: list[PendingSafetyCheck] | None = None
 
 
