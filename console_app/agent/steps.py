@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from console_app.agent.batch import BatchTracker, batch_of
 from console_app.agent.decisions import (
     ApprovalRequest,
     Approve,
@@ -73,6 +74,8 @@ class StepRunner:
         self.loop = loop
         self.run_id = run_id
         self.count = 0
+        self.batches = BatchTracker()
+        self._turn: ModelTurn | None = None
 
     async def handle(
         self,
@@ -83,6 +86,9 @@ class StepRunner:
         model_ms: float | None,
         upload_bytes: int,
     ) -> StepOutcome:
+        if turn is not self._turn:
+            self._turn = turn  # call ids may repeat across turns: batch state is per turn
+            self.batches.clear()
         index = self.count
         self.count += 1
         usage = turn.response.usage
@@ -113,6 +119,15 @@ class StepRunner:
         answer = CallAnswer(proposal)
         action = proposal.action
 
+        halted = self.batches.halted(proposal)
+        if halted is not None:
+            # An earlier action of this batch did not run as proposed: the rest never runs.
+            await self.loop.record_step(
+                step.model_copy(update={"decision": "skipped", "feedback": f"not run: {halted}"})
+            )
+            answer.feedback = self.batches.not_run_feedback(proposal)
+            return StepOutcome(answer)
+
         if action is not None and action.type in FINAL_ACTION_TYPES:
             await self.loop.record_step(step.model_copy(update={"decision": "final"}))
             return StepOutcome(answer, final=self._final(action, turn, index + 1))
@@ -132,6 +147,7 @@ class StepRunner:
         )
         answer.acknowledged = plan.acknowledged
         if plan.action is None:
+            self.batches.halt(proposal, f"action {proposal.batch_index + 1} was {plan.decision}")
             await self.loop.record_step(step)
             answer.feedback = plan.feedback
             if plan.decision == "stopped":
@@ -149,6 +165,8 @@ class StepRunner:
             }
         )
         await self.loop.record_step(step)
+        if execution != "done":
+            self.batches.halt(proposal, f"action {proposal.batch_index + 1} was {execution}")
         summary = describe(plan.action)
         sent = execution in ("done", "failed")
         if execution == "refused":
@@ -187,6 +205,13 @@ class StepRunner:
         )
         if not needs_human:
             return _Plan("auto_approved", action=action)
+        if (
+            action is not None
+            and self.batches.pre_approved(proposal)
+            and not proposal.pending_safety_checks
+        ):
+            # The supervisor approved it with an earlier action of the batch ("first N"/"all").
+            return _Plan("approved", action=action)
         decision = await self._ask_until_acknowledged(proposal, turn, shot, verdict)
         return self._plan_for(decision, proposal)
 
@@ -203,6 +228,7 @@ class StepRunner:
             policy_reason=verdict.reason if verdict else "",
             note="" if proposal.executable else f"This action cannot be executed: {proposal.error}",
             held_input=tuple(self.loop.held_input()),
+            batch=batch_of(proposal, turn.proposals),
         )
         needed = set(request.needs_acknowledgement)
         for _ in range(MAX_ACK_PROMPTS):
@@ -242,13 +268,14 @@ class StepRunner:
                         feedback=feedback_for("blocked", describe(edited), verdict.reason),
                     )
                 return _Plan("edited", action=edited, edited=edited, acknowledged=acks)
-            case Approve(acknowledged=acks, remember_type=remember):
+            case Approve(acknowledged=acks, remember_type=remember, count=count):
                 if proposal.action is None:
                     return _Plan(
                         "invalid", feedback=feedback_for("invalid", summary, proposal.error or "")
                     )
                 if remember:
                     self.loop.policy.remember_auto(proposal.action.type)
+                self.batches.approve(proposal, count)
                 return _Plan("approved", action=proposal.action, acknowledged=acks)
         raise AssertionError(f"unknown decision {decision!r}")  # pragma: no cover
 

@@ -92,17 +92,21 @@ def follow_up_request(
     """
     items: list[Any] = []
     needs_plain_image = not answers
+    # A batched call (``actions: [...]``) has one answer per action but gets one output.
+    by_call: dict[str, list[AcknowledgedSafetyCheck]] = {}
     for answer in answers:
         call_id = answer.proposal.call_id
         if not call_id:
             needs_plain_image = True
             continue
         checks = {c.id: c for c in answer.proposal.pending_safety_checks}
-        acknowledged = [
+        acknowledged = by_call.setdefault(call_id, [])
+        acknowledged.extend(
             AcknowledgedSafetyCheck(id=cid, code=checks[cid].code, message=checks[cid].message)
             for cid in answer.acknowledged
-            if cid in checks
-        ]
+            if cid in checks and all(a.id != cid for a in acknowledged)
+        )
+    for call_id, acknowledged in by_call.items():
         items.append(
             screenshot_output(
                 call_id, image_url, dialect=settings.screenshot_output, acknowledged=acknowledged

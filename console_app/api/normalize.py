@@ -18,6 +18,7 @@ naming ``x``, and the call is kept (shown, recorded, answered) but never execute
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -380,10 +381,8 @@ def _proposal(
         "batch_index": index,
         "batch_size": size,
     }
-    try:
+    with contextlib.suppress(ActionValidationError):  # unreadable checks: ``problem`` says so
         common["pending_safety_checks"] = _safety_checks(item)
-    except ActionValidationError:
-        pass
     try:
         if problem is not None:
             raise problem

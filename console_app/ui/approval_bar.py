@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -117,6 +118,31 @@ class ApprovalBar(QFrame):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setAutoDefault(False)
 
+        # A batched call (several actions in one computer_call): approve ahead.
+        self.batch_box = QFrame()
+        self.batch_box.setObjectName("batchBox")
+        batch_row = QHBoxLayout(self.batch_box)
+        batch_row.setContentsMargins(0, 0, 0, 0)
+        self.batch_label = QLabel("Approve runs")
+        self.batch_count = QSpinBox()
+        self.batch_count.setObjectName("batchCount")
+        self.batch_count.setMinimum(1)
+        self.batch_count.setSuffix(" action(s) from here")
+        self.batch_count.setToolTip(
+            "Approve this action and the next ones of the batch (the first N); the policy and "
+            "safety checks still apply to each"
+        )
+        self.approve_all_button = QPushButton("Approve all")
+        self.approve_all_button.setObjectName("approveAllButton")
+        self.approve_all_button.setToolTip("Approve every remaining action of the batch, in order")
+        self.approve_all_button.setAutoDefault(False)
+        self.approve_all_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        batch_row.addWidget(self.batch_label)
+        batch_row.addWidget(self.batch_count)
+        batch_row.addWidget(self.approve_all_button)
+        batch_row.addStretch(1)
+        self.batch_box.setVisible(False)
+
         feedback_row = QHBoxLayout()
         feedback_row.addWidget(self.feedback, 1)
         feedback_row.addWidget(self.auto_approve)
@@ -133,6 +159,7 @@ class ApprovalBar(QFrame):
         layout.addWidget(self.note)
         layout.addWidget(self.checks_box)
         layout.addWidget(self.edit_box)
+        layout.addWidget(self.batch_box)
         layout.addLayout(feedback_row)
         layout.addLayout(buttons)
 

@@ -41,7 +41,7 @@ from console_app.core.actions import (
 )
 from console_app.core.keys import chord_label, keys_from_wire
 from console_app.ui.approval_bar import ApprovalBar
-from console_app.ui.overlay import ImageSpace, Overlay, overlay_for
+from console_app.ui.overlay import ImageSpace, Overlay, numbered, overlay_for
 from console_app.ui.overlay_painter import Style
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,15 @@ POINT_TYPES = frozenset(
 )
 TEXT_TYPES = frozenset({"type", "point_and_type"})
 KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
+
+
+def batch_listing(request: ApprovalRequest) -> str:
+    """The whole batch in order, the action being decided marked with ▶."""
+    lines = [f"This call holds {len(request.batch)} actions, run in order:"]
+    for proposal in request.batch:
+        mark = "▶" if proposal.batch_index == request.proposal.batch_index else "  "
+        lines.append(f"{mark} {proposal.batch_index + 1}. {proposal.summary().split(': ', 1)[-1]}")
+    return "\n".join(lines)
 
 
 def editable_base(request: ApprovalRequest) -> dict[str, Any]:
@@ -93,6 +102,7 @@ class ApprovalController(QObject):
         self._clicks: list[tuple[int, int]] = []
         self._set_idle()
         bar.approve_button.clicked.connect(self.approve)
+        bar.approve_all_button.clicked.connect(self.approve_all)
         bar.reject_button.clicked.connect(self.reject)
         bar.skip_button.clicked.connect(self.skip)
         bar.edit_button.clicked.connect(self._edit_button)
@@ -123,6 +133,12 @@ class ApprovalController(QObject):
         proposal = request.proposal
         self.bar.title.setText(f"Step {request.step_index + 1}: {proposal.summary()}")
         notes = [n for n in (request.note, request.policy_reason) if n]
+        if request.batch:
+            notes.append(batch_listing(request))
+        remaining = proposal.batch_size - proposal.batch_index
+        self.bar.batch_box.setVisible(bool(request.batch) and remaining > 1)
+        self.bar.batch_count.setMaximum(max(remaining, 1))
+        self.bar.batch_count.setValue(1)
         if request.held_input:
             notes.append("Held down now: " + ", ".join(request.held_input))
         self.bar.note.setText("\n".join(notes))
@@ -218,7 +234,29 @@ class ApprovalController(QObject):
             return
         self._decide(
             Approve(
-                acknowledged=self.acknowledged(), remember_type=self.bar.auto_approve.isChecked()
+                acknowledged=self.acknowledged(),
+                remember_type=self.bar.auto_approve.isChecked(),
+                count=self._batch_count(),
+            )
+        )
+
+    def _batch_count(self, *, everything: bool = False) -> int | None:
+        request = self.request
+        if request is None or not request.batch:
+            return None
+        remaining = request.proposal.batch_size - request.proposal.batch_index
+        count = remaining if everything else self.bar.batch_count.value()
+        return count if count > 1 else None
+
+    def approve_all(self) -> None:
+        """Approve this action and every remaining one of its batch."""
+        if self.editing or not self.can_approve():
+            return
+        self._decide(
+            Approve(
+                acknowledged=self.acknowledged(),
+                remember_type=self.bar.auto_approve.isChecked(),
+                count=self._batch_count(everything=True),
             )
         )
 
@@ -377,8 +415,18 @@ class ApprovalController(QObject):
         if self.request is None or self.space is None:
             return []
         proposed = overlay_for(self.request.proposal, self.space)
+        others: list[tuple[Overlay, Style]] = []
+        if self.request.batch:
+            # every action of the batch, numbered in order; the one being decided stands out
+            current = self.request.proposal.batch_index
+            proposed = numbered(proposed, current + 1)
+            others = [
+                (numbered(overlay_for(p, self.space), p.batch_index + 1), "ghost")
+                for p in self.request.batch
+                if p.batch_index != current
+            ]
         if not self.editing:
-            return [(proposed, "proposed")]
+            return [*others, (proposed, "proposed")]
         try:
             preview = overlay_for(self.build_edit(), self.space)
         except ActionValidationError:

@@ -200,6 +200,20 @@ def overlay_for(item: ProposedAction | Action | None, space: ImageSpace) -> Over
     return Overlay(shapes, caption=describe(item), outside=outside)
 
 
+def numbered(overlay: Overlay, number: int) -> Overlay:
+    """``overlay`` with its labels prefixed by its position in a batch ("2. click")."""
+    shapes: list[Shape] = []
+    for shape in overlay.shapes:
+        if isinstance(shape, (Crosshair, Arrow, ScrollArrow)):
+            shape = dataclasses.replace(shape, label=f"{number}. {shape.label}")
+        elif isinstance(shape, Banner):
+            shape = dataclasses.replace(shape, text=f"{number}. {shape.text}")
+        shapes.append(shape)  # a text bubble shows exactly the text typed: not numbered
+    return dataclasses.replace(
+        overlay, shapes=tuple(shapes), caption=f"{number}. {overlay.caption}"
+    )
+
+
 def _chip_labels(keys: list[str]) -> tuple[str, ...]:
     return tuple(chord_label([k]) for k in keys)
 
@@ -208,9 +222,7 @@ def _with_held_label(shapes: tuple[Shape, ...], keys: list[str]) -> list[Shape]:
     prefix = chord_label(keys) + "+"
     out: list[Shape] = []
     for shape in shapes:
-        if isinstance(shape, Crosshair):
-            shape = dataclasses.replace(shape, label=prefix + shape.label)
-        elif isinstance(shape, (Arrow, ScrollArrow)):
+        if isinstance(shape, (Crosshair, Arrow, ScrollArrow)):
             shape = dataclasses.replace(shape, label=prefix + shape.label)
         out.append(shape)
     return out

@@ -39,7 +39,9 @@ def run(computer: RecordingComputer, data: dict[str, Any]) -> list[Step]:
 
 def test_shift_click_holds_shift_around_the_click_only() -> None:
     computer = RecordingComputer()
-    steps = run(computer, {"type": "click", "x": 640, "y": 360, "button": "left", "keys": ["SHIFT"]})
+    steps = run(
+        computer, {"type": "click", "x": 640, "y": 360, "button": "left", "keys": ["SHIFT"]}
+    )
     assert steps == [
         MoveTo(-960, 540),
         PressKey("shift", "shift"),
@@ -70,7 +72,8 @@ def test_held_keys_on_drag_move_and_scroll() -> None:
     move = run(computer, {"type": "move", "x": 10, "y": 10, "keys": ["shift"]})
     assert move == [PressKey("shift", "shift"), MoveTo(-1905, 15), ReleaseKey("shift", "shift")]
     scroll = run(
-        computer, {"type": "scroll", "x": 10, "y": 10, "scroll_x": 0, "scroll_y": 300, "keys": ["ctrl"]}
+        computer,
+        {"type": "scroll", "x": 10, "y": 10, "scroll_x": 0, "scroll_y": 300, "keys": ["ctrl"]},
     )
     assert scroll == [
         MoveTo(-1905, 15),
@@ -93,9 +96,10 @@ def test_a_key_already_held_by_key_down_stays_held() -> None:
 def test_an_unpressable_held_key_refuses_the_whole_click() -> None:
     computer = RecordingComputer(backend=RecordingBackend(unpressable={"ctrl"}))
     with pytest.raises(ActionRefused, match="ctrl"):
-        computer.execute(build_action(normalize_action(
-            {"type": "click", "x": 1, "y": 1, "keys": ["ctrl"]}
-        )), MAPPING)
+        computer.execute(
+            build_action(normalize_action({"type": "click", "x": 1, "y": 1, "keys": ["ctrl"]})),
+            MAPPING,
+        )
     assert computer.steps == []
 
 
