@@ -17,6 +17,7 @@ from console_app.api.types.items import (
     screenshot_output,
     user_message,
 )
+from console_app.core.dialect import WireNames
 from console_app.core.proposal import ProposedAction
 
 IMAGE_PLACEHOLDER = "\x00image\x00"
@@ -26,9 +27,22 @@ IMAGE_PLACEHOLDER = "\x00image\x00"
 class RequestSettings:
     model: str
     environment: str = "desktop"
-    tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
+    tool_type: Literal["computer_use", "computer_use_preview", "computer"] = "computer_use"
     screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
     instructions: str | None = None
+    send_display: bool = True
+    """The GA ``computer`` tool has no display size or environment fields."""
+
+    @classmethod
+    def for_wire(cls, model: str, names: WireNames) -> RequestSettings:
+        """The request settings of a dialect (``core/dialect.py``)."""
+        return cls(
+            model=model,
+            environment=names.environment,
+            tool_type=names.tool_type,
+            screenshot_output=names.screenshot_output,
+            send_display=names.send_display,
+        )
 
 
 @dataclass
@@ -126,12 +140,15 @@ def _params(
     previous_response_id: str | None,
     viewport: tuple[int, int],
 ) -> CreateParams:
-    tool = ComputerTool(
-        type=settings.tool_type,
-        display_width=viewport[0],
-        display_height=viewport[1],
-        environment=settings.environment,
-    )
+    if settings.send_display:
+        tool = ComputerTool(
+            type=settings.tool_type,
+            display_width=viewport[0],
+            display_height=viewport[1],
+            environment=settings.environment,
+        )
+    else:
+        tool = ComputerTool(type=settings.tool_type)
     return CreateParams(
         model=settings.model,
         input=items,
