@@ -16,10 +16,10 @@ from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandl
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard
 from console_app.agent.turns import RequestSettings
-from console_app.core.dialect import WireNames, choose_api, wire_names
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
 from console_app.capture.screen import ScreenCapturer
+from console_app.core.dialect import WireNames, choose_api, wire_names
 from console_app.core.records import Recorder
 from console_app.core.settings import Profile
 from console_app.executor.computer import Computer, DesktopComputer
