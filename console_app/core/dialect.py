@@ -52,9 +52,9 @@ def choose_api(
 ) -> tuple[ApiDialect, str]:
     """The dialect and the reason it was chosen (for the start-up line)."""
     if cli in API_DIALECTS:
-        return cli, "--api"  # type: ignore[return-value]
+        return cli, "--api"
     if profile_api in API_DIALECTS:
-        return profile_api, "the profile's api field"  # type: ignore[return-value]
+        return profile_api, "the profile's api field"
     inferred = infer_api(model)
     if inferred is not None:
         return inferred, f"inferred from the model name {model!r}"
