@@ -32,6 +32,8 @@ class RequestSettings:
     instructions: str | None = None
     send_display: bool = True
     """The GA ``computer`` tool has no display size or environment fields."""
+    image_detail: Literal["low", "high", "auto"] | None = None
+    """``detail`` of screenshots sent as ``input_image`` (OpenAI's schema requires it)."""
 
     @classmethod
     def for_wire(cls, model: str, names: WireNames) -> RequestSettings:
@@ -42,6 +44,7 @@ class RequestSettings:
             tool_type=names.tool_type,
             screenshot_output=names.screenshot_output,
             send_display=names.send_display,
+            image_detail="auto" if names.api == "openai" else None,
         )
 
 
@@ -90,7 +93,8 @@ def read_turn(response: Response) -> ModelTurn:
 def first_request(
     settings: RequestSettings, task: str, image_url: str, viewport: tuple[int, int]
 ) -> CreateParams:
-    return _params(settings, [user_message(task, image_url)], None, viewport)
+    message = user_message(task, image_url, detail=settings.image_detail)
+    return _params(settings, [message], None, viewport)
 
 
 def follow_up_request(
@@ -128,7 +132,13 @@ def follow_up_request(
         )
     feedback = [a.feedback for a in answers if a.feedback]
     if needs_plain_image:
-        items.append(user_message("\n".join(feedback) or "Here is the current screen.", image_url))
+        items.append(
+            user_message(
+                "\n".join(feedback) or "Here is the current screen.",
+                image_url,
+                detail=settings.image_detail,
+            )
+        )
     elif feedback:
         items.append(user_message("\n".join(feedback)))
     return _params(settings, items, previous_response_id, viewport)

@@ -189,10 +189,16 @@ InputItem = Annotated[_ItemUnion, Discriminator(_item_tag)]
 """Any item in a request's ``input`` array (same union: clients may echo output items back)."""
 
 
-def user_message(text: str, *images: str) -> MessageItem:
-    """A user message with text and any number of image URLs (the CUA loop's first turn)."""
+def user_message(
+    text: str, *images: str, detail: Literal["low", "high", "auto"] | None = None
+) -> MessageItem:
+    """A user message with text and any number of image URLs (the CUA loop's first turn).
+
+    ``detail`` is sent only when given (OpenAI's schema requires it on ``input_image``; the
+    Lightcone one does not have to see it)."""
     blocks: list[Any] = [InputText(text=text)] if text else []
-    blocks.extend(InputImage(image_url=url) for url in images)
+    extra = {"detail": detail} if detail else {}
+    blocks.extend(InputImage(image_url=url, **extra) for url in images)
     return MessageItem(role="user", content=blocks)
 
 

@@ -52,7 +52,8 @@ class OtherTool(_Tool):
 
 def _tool_tag(value: Any) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if kind in COMPUTER_TOOL_TYPES:
+    # isinstance first: a list or dict as "type" is unhashable and must not crash the parser.
+    if isinstance(kind, str) and kind in COMPUTER_TOOL_TYPES:
         return "computer"
     return "function" if kind == "function" else "other"
 
