@@ -40,9 +40,12 @@ def check_request(body: dict[str, Any]) -> None:
         no_extras(_INPUT_ITEM.validate_python(item), f"input[{index}]")
 
 
-def check_response(raw: dict[str, Any]) -> Response:
-    """A response body: parses with openai's `Response`; every computer call strictly too."""
-    response = Response.model_validate(raw)
+def check_response(raw: dict[str, Any], *, recorded: bool = False) -> Response:
+    """A response body: parses with openai's `Response`; every computer call strictly too.
+
+    ``recorded``: a payload recorded before the API added required usage details
+    (``input_tokens_details.cache_write_tokens``) is checked without its ``usage``."""
+    response = Response.model_validate({**raw, "usage": None} if recorded else raw)
     for index, item in enumerate(raw.get("output") or []):
         if item.get("type") == "computer_call":
             no_extras(ResponseComputerToolCall.model_validate(item), f"output[{index}]")
