@@ -89,3 +89,11 @@ def test_a_single_action_has_no_batch_controls(qtbot, drive) -> None:
         return await task
 
     assert drive(scenario()) == Approve(acknowledged=(), remember_type=False, count=None)
+
+
+def test_the_history_lists_every_action_of_a_batched_call() -> None:
+    from console_app.ui.history_describe import item_summary
+
+    kind, text = item_summary(ComputerCallItem(call_id="c1", actions=ACTIONS))
+    assert kind == "computer_call"
+    assert text == 'batch of 3: 1. click at (100, 200) holding Shift; 2. type "hello"; 3. wait'
