@@ -151,6 +151,7 @@ class StepRunner:
             await self.loop.record_step(step)
             answer.feedback = plan.feedback
             if plan.decision == "stopped":
+                await self._record_rest_of_batch(proposal, turn, step)
                 raise StopRun
             return StepOutcome(answer)
 
@@ -186,6 +187,32 @@ class StepRunner:
                 )
             )
         return StepOutcome(answer, sent_input=sent)
+
+    async def _record_rest_of_batch(
+        self, proposal: ProposedAction, turn: ModelTurn, step: StepRecord
+    ) -> None:
+        """On stop, the actions of the batch after this one are recorded as stopped (the
+        history keeps everything the model asked for)."""
+        for later in batch_of(proposal, turn.proposals)[proposal.batch_index + 1 :]:
+            await self.loop.record_step(
+                step.model_copy(
+                    update={
+                        "index": self.count,
+                        "action_type": later.kind,
+                        "action": action_to_dict(later.action) if later.action else None,
+                        "raw_action": redact_obj(later.raw),
+                        "action_error": later.error,
+                        "summary": later.summary(),
+                        "decision": "stopped",
+                        "feedback": None,
+                        "timings": Timings(),
+                        "upload_bytes": 0,
+                        "input_tokens": None,
+                        "output_tokens": None,
+                    }
+                )
+            )
+            self.count += 1
 
     # ------------------------------------------------------------------ deciding
 

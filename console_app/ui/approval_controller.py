@@ -35,6 +35,7 @@ from console_app.agent.decisions import (
     Stop,
 )
 from console_app.core.actions import (
+    HOLDING_ACTION_TYPES,
     ActionValidationError,
     action_to_dict,
     build_action,
@@ -326,6 +327,11 @@ class ApprovalController(QObject):
         if kind in KEY_TYPES:
             raw_keys = self._draft.get("keys", [])
             keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
+        elif kind in HOLDING_ACTION_TYPES:
+            # keys held during the pointer action: shown, and removable (empty: none held)
+            raw_keys = self._draft.get("keys") or []
+            keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
+            hints.append("Keys: held during the action (empty: none).")
         if text is None and keys is None and not hints:
             hints.append(f"A “{kind}” action has nothing to edit; approve, reject or skip it.")
         hints.append("Enter runs the edited action; Esc leaves edit mode.")
@@ -382,14 +388,16 @@ class ApprovalController(QObject):
             data["text"] = self.bar.text_edit.text()
         if kind == "navigate":
             data["url"] = self.bar.text_edit.text()
-        if kind in KEY_TYPES:
+        if kind in KEY_TYPES or kind in HOLDING_ACTION_TYPES:
             data["keys"] = self.bar.keys_edit.text()
         return data
 
     def build_edit(self) -> Any:
         """The validated edited action; raises `ActionValidationError` with a plain message."""
         data = self.draft_data()
-        if str(data.get("type")) in KEY_TYPES:
+        if str(data.get("type")) in HOLDING_ACTION_TYPES and not str(data.get("keys", "")).strip():
+            data.pop("keys", None)  # nothing held
+        elif str(data.get("type")) in KEY_TYPES | HOLDING_ACTION_TYPES:
             try:
                 data["keys"] = keys_from_wire(data["keys"])
             except ValueError as exc:

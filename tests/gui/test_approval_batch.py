@@ -97,3 +97,24 @@ def test_the_history_lists_every_action_of_a_batched_call() -> None:
     kind, text = item_summary(ComputerCallItem(call_id="c1", actions=ACTIONS))
     assert kind == "computer_call"
     assert text == 'batch of 3: 1. click at (100, 200) holding Shift; 2. type "hello"; 3. wait'
+
+
+def test_edit_one_action_can_drop_or_change_held_keys(qtbot, drive) -> None:
+    from console_app.agent.decisions import Edit
+    from console_app.core.actions import Click
+
+    approval = controller(qtbot)
+
+    async def scenario() -> Any:
+        task = asyncio.ensure_future(approval.ask(batch_request()))
+        await until(lambda: approval.pending, what="the request")
+        approval.toggle_edit()
+        assert approval.bar.keys_edit.text() == "shift"
+        approval.bar.keys_edit.setText("ctrl+alt")
+        assert approval.build_edit() == Click(x=100, y=200, keys=["ctrl", "alt"])
+        approval.bar.keys_edit.setText("")
+        approval.confirm_edit()
+        return await task
+
+    decision = drive(scenario())
+    assert isinstance(decision, Edit) and decision.action == Click(x=100, y=200)

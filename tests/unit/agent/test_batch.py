@@ -130,6 +130,13 @@ async def test_stop_in_a_batch_runs_nothing_more() -> None:
     result = await loop.run("task")
     assert result.status == "stopped"
     assert [a.type for a in computer.executed] == ["click"]
+    steps = recorder.steps_of(result.run_id)
+    assert [(s.index, s.decision) for s in steps] == [
+        (0, "approved"),
+        (1, "stopped"),
+        (2, "stopped"),
+    ]
+    assert [s.raw_action for s in steps] == BATCH
 
 
 async def test_auto_policy_runs_a_batch_without_asking() -> None:
