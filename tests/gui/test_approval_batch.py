@@ -118,3 +118,17 @@ def test_edit_one_action_can_drop_or_change_held_keys(qtbot, drive) -> None:
 
     decision = drive(scenario())
     assert isinstance(decision, Edit) and decision.action == Click(x=100, y=200)
+
+
+def test_the_profile_form_edits_the_api_field(qtbot) -> None:
+    from console_app.core.settings import Profile
+    from console_app.ui.settings_form import ProfileForm
+
+    form = ProfileForm()
+    qtbot.addWidget(form)
+    profile = Profile(name="p", kind="openai", base_url="http://x", model="m", api="openai")
+    form.set_values(profile.model_dump(), "")
+    assert form.values()["api"] == "openai"
+    form.api.setCurrentIndex(form.api.findData(""))
+    assert form.values()["api"] is None
+    assert Profile.model_validate({**profile.model_dump(), **form.values()}).api is None
