@@ -62,7 +62,7 @@ from console_app.agent.turns import (
     follow_up_request,
 )
 from console_app.capture.mapping import ViewportMapping
-from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
+from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action, held_keys
 from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
 from console_app.core.redact import redact
 from console_app.executor.computer import ActionRefused
@@ -338,7 +338,8 @@ class AgentLoop:
             # Before every action focus goes back from the supervisor's window to the agent's
             # (a click moves it anyway); only keys are refused when that is impossible.
             refusal = self._focus_guard.check()
-            if refusal and action.type in KEYBOARD_ACTION_TYPES:
+            # Held keys (a shift-click) are key events too: they go wherever the focus is.
+            if refusal and (action.type in KEYBOARD_ACTION_TYPES or held_keys(action)):
                 raise ActionRefused(refusal)
         return self.computer.execute(action, mapping, forbidden=forbidden)
 

@@ -210,3 +210,20 @@ def test_one_output_per_call_with_acknowledged_checks_merged() -> None:
     )
     (out,) = outputs(params)
     assert out.call_id == "c" and [a.id for a in out.acknowledged_safety_checks or []] == ["sc1"]
+
+
+async def test_held_keys_are_refused_like_keys_when_the_focus_guard_says_so() -> None:
+    from tests.unit.agent.test_loop_safety import Guard
+
+    shift_click = {"type": "click", "x": 100, "y": 200, "button": "left", "keys": ["shift"]}
+    script = [
+        call(shift_click),
+        call({"type": "click", "x": 1, "y": 2}, call_id="c2", rid="r2"),
+        message("ok"),
+    ]
+    loop, _, computer, recorder, _, _ = make_loop(script, policy=Policy(default="auto"))
+    loop._focus_guard = Guard("the keyboard focus is on the terminal")
+    result = await loop.run("task")
+    steps = recorder.steps_of(result.run_id)
+    assert steps[0].execution == "refused" and "terminal" in steps[0].execution_detail
+    assert [a.keys for a in computer.executed] == [None]  # the plain click still runs
