@@ -65,12 +65,24 @@ TEXT_TYPES = frozenset({"type", "point_and_type"})
 KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
 
 
+BATCH_LINES = 12
+"""At most this many actions of a batch are listed in the approval bar's note."""
+
+
 def batch_listing(request: ApprovalRequest) -> str:
     """The whole batch in order, the action being decided marked with ▶."""
     lines = [f"This call holds {len(request.batch)} actions, run in order:"]
-    for proposal in request.batch:
+    current = request.proposal.batch_index
+    start = max(0, min(current - 2, len(request.batch) - BATCH_LINES))
+    shown = request.batch[start : start + BATCH_LINES]  # a window that holds the current one
+    if start:
+        lines.append(f"   … {start} earlier")
+    for proposal in shown:
         mark = "▶" if proposal.batch_index == request.proposal.batch_index else "  "
         lines.append(f"{mark} {proposal.batch_index + 1}. {proposal.summary().split(': ', 1)[-1]}")
+    later = len(request.batch) - start - len(shown)
+    if later:
+        lines.append(f"   … and {later} more (all numbered on the image)")
     return "\n".join(lines)
 
 

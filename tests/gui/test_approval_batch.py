@@ -132,3 +132,17 @@ def test_the_profile_form_edits_the_api_field(qtbot) -> None:
     form.api.setCurrentIndex(form.api.findData(""))
     assert form.values()["api"] is None
     assert Profile.model_validate({**profile.model_dump(), **form.values()}).api is None
+
+
+def test_a_long_batch_lists_a_window_around_the_current_action() -> None:
+    from console_app.ui.approval_controller import BATCH_LINES, batch_listing
+
+    actions = [{"type": "wait", "seconds": n} for n in range(30)]
+    batch = tuple(normalize_calls(ComputerCallItem(call_id="c1", actions=actions)))
+    text = batch_listing(ApprovalRequest("r", 10, batch[10], None, batch=batch))
+    lines = text.splitlines()
+    assert lines[1] == "   … 8 earlier"
+    assert "▶ 11. wait 10 s" in text and len(lines) == 2 + BATCH_LINES + 1
+    assert lines[-1] == f"   … and {30 - 8 - BATCH_LINES} more (all numbered on the image)"
+    last = batch_listing(ApprovalRequest("r", 29, batch[29], None, batch=batch))
+    assert last.splitlines()[-1] == "▶ 30. wait 29 s"
