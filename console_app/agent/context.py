@@ -43,7 +43,7 @@ from console_app.agent.screen_truth import (
 )
 from console_app.agent.turns import RequestSettings
 from console_app.capture.mapping import ViewportMapping
-from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
+from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action, held_keys
 from console_app.core.geometry import CoordinateSpace, RectTuple
 from console_app.core.records import Recorder, ResponseRecord, StepRecord
 from console_app.executor.computer import Computer
@@ -277,7 +277,8 @@ class RunContext:
             # Before every action focus goes back from the supervisor's window to the agent's
             # (a click moves it anyway); only keys are refused when that is impossible.
             refusal = self.focus_guard.check()
-            if refusal and action.type in KEYBOARD_ACTION_TYPES:
+            # Held keys (a shift-click) are key events too: they go wherever the focus is.
+            if refusal and (action.type in KEYBOARD_ACTION_TYPES or held_keys(action)):
                 raise ActionRefused(refusal)
         return self.computer.execute(action, mapping, forbidden=forbidden)
 

@@ -21,6 +21,9 @@ class Approve:
 
     acknowledged: tuple[str, ...] = ()
     remember_type: bool = False
+    count: int | None = None
+    """For an action of a batch: approve this one and the next ``count - 1`` (``None`` or 1:
+    only this one). A count past the end approves the rest of the batch."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class ApprovalRequest:
     policy_reason: str = ""
     note: str = ""
     held_input: tuple[str, ...] = field(default_factory=tuple)
+    batch: tuple[ProposedAction, ...] = ()
+    """Every action of the batch this proposal belongs to, in order (empty for a single
+    action); ``proposal.batch_index`` says which one is being decided."""
 
     @property
     def needs_acknowledgement(self) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from console_app.api.normalize import normalize_call
+from console_app.api.normalize import normalize_calls
 from console_app.api.types import Response
 from console_app.api.types.items import (
     ComputerCallItem,
@@ -56,8 +56,12 @@ def when(value: datetime | str | None) -> str:
 def item_summary(item: Any) -> tuple[str, str]:
     """(type, one-line summary) of one output item."""
     if isinstance(item, ComputerCallItem):
-        proposal = normalize_call(item)
-        return "computer_call", scrub(proposal.summary())
+        batch = normalize_calls(item)
+        if len(batch) > 1:  # a batched call: every action, in order
+            texts = [p.summary().split(": ", 1)[-1] for p in batch]
+            numbered = "; ".join(f"{n}. {t}" for n, t in enumerate(texts, start=1))
+            return "computer_call", scrub(f"batch of {len(batch)}: {numbered}")
+        return "computer_call", scrub(batch[0].summary())
     if isinstance(item, MessageItem):
         return "message", scrub(short(item.text()) or "(empty message)")
     if isinstance(item, ReasoningItem):

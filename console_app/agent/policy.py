@@ -19,6 +19,7 @@ from console_app.core.actions import (
     PointAndType,
     TypeText,
 )
+from console_app.core.actions import held_keys as keys_held_during
 from console_app.core.keys import UnknownKeyError, canonical_chord, canonical_key, chord_label
 from console_app.core.settings import Policy, PolicyChoice
 
@@ -77,7 +78,8 @@ class PolicyTable:
 def keys_pressed_by(action: Action) -> set[str] | None:
     """Every key an action may press, for the chord check (``None``: it presses none).
 
-    Not only key actions: typing presses its characters (and Enter for a line break), and
+    Not only key actions: a pointer action presses the keys it holds (``keys`` on a click,
+    drag, move or scroll), typing presses its characters (and Enter for a line break), and
     navigating a browser presses Ctrl+L and Enter. With a modifier held by an earlier
     ``key_down``, any of them can complete a blocked chord.
     """
@@ -93,6 +95,9 @@ def keys_pressed_by(action: Action) -> set[str] | None:
         return pressed
     if isinstance(action, Navigate):
         return {"ctrl", "l", "enter"}
+    held = keys_held_during(action)
+    if held:
+        return set(held)  # a pointer action holding keys presses them for its duration
     return None
 
 

@@ -27,6 +27,7 @@ from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
 from console_app.capture.screen import ScreenCapturer
+from console_app.core.dialect import WireNames, choose_api, wire_names
 from console_app.core.records import Recorder
 from console_app.core.settings import Profile
 from console_app.executor import Computer, DesktopComputer
@@ -50,6 +51,14 @@ class Session:
     def backend(self) -> str:
         return self.client.base_url
 
+    def wire_names(self) -> tuple[WireNames, str]:
+        """The dialect this session speaks and why (``core/dialect.py``)."""
+        profile = self.profile
+        api, reason = choose_api(
+            profile_api=profile.api, model=profile.model, legacy_tool_type=profile.tool_type
+        )
+        return wire_names(api, profile.model, profile.environment), reason
+
     def loop(
         self,
         *,
@@ -64,12 +73,7 @@ class Session:
     ) -> AgentLoop:
         profile = self.profile
         config = LoopConfig(
-            request=RequestSettings(
-                model=profile.model,
-                environment="browser" if profile.environment == "browser" else "desktop",
-                tool_type=profile.tool_type,
-                screenshot_output=profile.screenshot_output,
-            ),
+            request=RequestSettings.for_wire(profile.model, self.wire_names()[0]),
             profile=profile.name,
             profile_kind=profile.kind,
             coordinates=profile.coordinates,

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
+from console_app.agent.batch import BatchTracker, batch_of
 from console_app.agent.context import RunContext
 from console_app.agent.decisions import (
     ApprovalRequest,
@@ -90,6 +91,8 @@ class StepRunner:
         self.run_id = run_id
         self.count = 0
         self._last_ran: StepRecord | None = None  # the last step whose input was sent
+        self.batches = BatchTracker()
+        self._turn: ModelTurn | None = None
 
     async def handle(
         self,
@@ -100,11 +103,23 @@ class StepRunner:
         model_ms: float | None,
         upload_bytes: int,
     ) -> StepOutcome:
+        if turn is not self._turn:
+            self._turn = turn  # call ids may repeat across turns: batch state is per turn
+            self.batches.clear()
         index = self.count
         self.count += 1
         step = self._new_record(index, proposal, turn, shot, model_ms, upload_bytes)
         answer = CallAnswer(proposal)
         action = proposal.action
+
+        halted = self.batches.halted(proposal)
+        if halted is not None:
+            # An earlier action of this batch did not run as proposed: the rest never runs.
+            await self.run.record_step(
+                step.model_copy(update={"decision": "skipped", "feedback": f"not run: {halted}"})
+            )
+            answer.feedback = self.batches.not_run_feedback(proposal)
+            return StepOutcome(answer)
 
         if action is not None and action.type in FINAL_ACTION_TYPES:
             await self.run.record_step(step.model_copy(update={"decision": "final"}))
@@ -125,15 +140,18 @@ class StepRunner:
         )
         answer.acknowledged = plan.acknowledged
         if plan.action is None:
+            self.batches.halt(proposal, f"action {proposal.batch_index + 1} was {plan.decision}")
             await self.run.record_step(step)
             answer.feedback = plan.feedback
             if plan.decision == "stopped":
+                await self._record_rest_of_batch(proposal, turn, step)
                 raise StopRun
             return StepOutcome(answer)
 
         await self.run.control.wait_if_paused()
         run_anyway = await self._stale_guard(step, plan, answer, shot)
         if run_anyway is None:
+            self.batches.halt(proposal, f"action {proposal.batch_index + 1} was not run (stale)")
             return StepOutcome(answer)
         await self.run.record_step(step.model_copy(update={"execution": "pending"}))
         executed = await self._execute(plan.action, shot)
@@ -146,11 +164,41 @@ class StepRunner:
             }
         )
         await self.run.record_step(step)
+        if executed.execution != "done":
+            self.batches.halt(
+                proposal, f"action {proposal.batch_index + 1} was {executed.execution}"
+            )
         await self._answer_execution(answer, plan.action, executed)
         sent = executed.execution in ("done", "failed")
         if sent:
             self._last_ran = step
         return StepOutcome(answer, sent_input=sent)
+
+    async def _record_rest_of_batch(
+        self, proposal: ProposedAction, turn: ModelTurn, step: StepRecord
+    ) -> None:
+        """On stop, the actions of the batch after this one are recorded as stopped (the
+        history keeps everything the model asked for)."""
+        for later in batch_of(proposal, turn.proposals)[proposal.batch_index + 1 :]:
+            await self.run.record_step(
+                step.model_copy(
+                    update={
+                        "index": self.count,
+                        "action_type": later.kind,
+                        "action": action_to_dict(later.action) if later.action else None,
+                        "raw_action": redact_obj(later.raw),
+                        "action_error": later.error,
+                        "summary": later.summary(),
+                        "decision": "stopped",
+                        "feedback": None,
+                        "timings": Timings(),
+                        "upload_bytes": 0,
+                        "input_tokens": None,
+                        "output_tokens": None,
+                    }
+                )
+            )
+            self.count += 1
 
     async def note_settle(self, waited_ms: float) -> None:
         """Record how long the screen took to settle after the last action that ran."""
@@ -264,6 +312,13 @@ class StepRunner:
         )
         if not needs_human:
             return _Plan("auto_approved", action=action)
+        if (
+            action is not None
+            and self.batches.pre_approved(proposal)
+            and not proposal.pending_safety_checks
+        ):
+            # The supervisor approved it with an earlier action of the batch ("first N"/"all").
+            return _Plan("approved", action=action)
         decision = await self._ask_until_acknowledged(proposal, turn, shot, verdict)
         return self._plan_for(decision, proposal)
 
@@ -280,6 +335,7 @@ class StepRunner:
             policy_reason=verdict.reason if verdict else "",
             note="" if proposal.executable else f"This action cannot be executed: {proposal.error}",
             held_input=tuple(self.run.held_input()),
+            batch=batch_of(proposal, turn.proposals),
         )
         needed = set(request.needs_acknowledgement)
         for _ in range(MAX_ACK_PROMPTS):
@@ -319,13 +375,14 @@ class StepRunner:
                         feedback=feedback_for("blocked", describe(edited), verdict.reason),
                     )
                 return _Plan("edited", action=edited, edited=edited, acknowledged=acks)
-            case Approve(acknowledged=acks, remember_type=remember):
+            case Approve(acknowledged=acks, remember_type=remember, count=count):
                 if proposal.action is None:
                     return _Plan(
                         "invalid", feedback=feedback_for("invalid", summary, proposal.error or "")
                     )
                 if remember:
                     self.run.policy.remember_auto(proposal.action.type)
+                self.batches.approve(proposal, count)
                 return _Plan("approved", action=proposal.action, acknowledged=acks)
             case _:  # pragma: no cover - mypy checks that every decision has a case
                 assert_never(decision)

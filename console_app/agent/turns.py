@@ -17,6 +17,7 @@ from console_app.api.types.items import (
     screenshot_output,
     user_message,
 )
+from console_app.core.dialect import WireNames
 from console_app.core.proposal import ProposedAction
 
 IMAGE_PLACEHOLDER = "\x00image\x00"
@@ -26,9 +27,25 @@ IMAGE_PLACEHOLDER = "\x00image\x00"
 class RequestSettings:
     model: str
     environment: str = "desktop"
-    tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
+    tool_type: Literal["computer_use", "computer_use_preview", "computer"] = "computer_use"
     screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
     instructions: str | None = None
+    send_display: bool = True
+    """The GA ``computer`` tool has no display size or environment fields."""
+    image_detail: Literal["low", "high", "auto"] | None = None
+    """``detail`` of screenshots sent as ``input_image`` (OpenAI's schema requires it)."""
+
+    @classmethod
+    def for_wire(cls, model: str, names: WireNames) -> RequestSettings:
+        """The request settings of a dialect (``core/dialect.py``)."""
+        return cls(
+            model=model,
+            environment=names.environment,
+            tool_type=names.tool_type,
+            screenshot_output=names.screenshot_output,
+            send_display=names.send_display,
+            image_detail="auto" if names.api == "openai" else None,
+        )
 
 
 @dataclass
@@ -76,7 +93,8 @@ def read_turn(response: Response) -> ModelTurn:
 def first_request(
     settings: RequestSettings, task: str, image_url: str, viewport: tuple[int, int]
 ) -> CreateParams:
-    return _params(settings, [user_message(task, image_url)], None, viewport)
+    message = user_message(task, image_url, detail=settings.image_detail)
+    return _params(settings, [message], None, viewport)
 
 
 def follow_up_request(
@@ -92,17 +110,21 @@ def follow_up_request(
     """
     items: list[Any] = []
     needs_plain_image = not answers
+    # A batched call (``actions: [...]``) has one answer per action but gets one output.
+    by_call: dict[str, list[AcknowledgedSafetyCheck]] = {}
     for answer in answers:
         call_id = answer.proposal.call_id
         if not call_id:
             needs_plain_image = True
             continue
         checks = {c.id: c for c in answer.proposal.pending_safety_checks}
-        acknowledged = [
+        acknowledged = by_call.setdefault(call_id, [])
+        acknowledged.extend(
             AcknowledgedSafetyCheck(id=cid, code=checks[cid].code, message=checks[cid].message)
             for cid in answer.acknowledged
-            if cid in checks
-        ]
+            if cid in checks and all(a.id != cid for a in acknowledged)
+        )
+    for call_id, acknowledged in by_call.items():
         items.append(
             screenshot_output(
                 call_id, image_url, dialect=settings.screenshot_output, acknowledged=acknowledged
@@ -110,7 +132,13 @@ def follow_up_request(
         )
     feedback = [a.feedback for a in answers if a.feedback]
     if needs_plain_image:
-        items.append(user_message("\n".join(feedback) or "Here is the current screen.", image_url))
+        items.append(
+            user_message(
+                "\n".join(feedback) or "Here is the current screen.",
+                image_url,
+                detail=settings.image_detail,
+            )
+        )
     elif feedback:
         items.append(user_message("\n".join(feedback)))
     return _params(settings, items, previous_response_id, viewport)
@@ -122,12 +150,15 @@ def _params(
     previous_response_id: str | None,
     viewport: tuple[int, int],
 ) -> CreateParams:
-    tool = ComputerTool(
-        type=settings.tool_type,
-        display_width=viewport[0],
-        display_height=viewport[1],
-        environment=settings.environment,
-    )
+    if settings.send_display:
+        tool = ComputerTool(
+            type=settings.tool_type,
+            display_width=viewport[0],
+            display_height=viewport[1],
+            environment=settings.environment,
+        )
+    else:
+        tool = ComputerTool(type=settings.tool_type)
     return CreateParams(
         model=settings.model,
         input=items,

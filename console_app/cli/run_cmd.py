@@ -39,6 +39,13 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--profile", help="profile name (default: the active one)")
     parser.add_argument("--base-url", help="any Responses-compatible server (else the profile's)")
     parser.add_argument("--model", help="model name (else the profile's)")
+    parser.add_argument(
+        "--api",
+        choices=["openai", "lightcone"],
+        help="wire names to speak: OpenAI's (computer_use_preview / computer tool, "
+        "computer_screenshot outputs) or Lightcone's (computer_use, input_image); default: the "
+        "profile's choice, else inferred from the model name, else lightcone",
+    )
     parser.add_argument("--coordinates", choices=["pixels", "normalized"])
     parser.add_argument(
         "--approve",
@@ -74,8 +81,6 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
 
     startup = resolve_startup(SettingsStore())
     settings = startup.settings
-    if startup.notice:
-        print(startup.notice, file=sys.stderr)
     name = args.profile or settings.active_profile
     if settings.has_profile(name):
         profile = settings.profile(name)
@@ -97,9 +102,36 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
         updates["stream"] = True
     if args.approve == "auto":
         updates["policy"] = auto_policy(profile.policy).model_dump()
+    if getattr(args, "api", None):
+        updates["api"] = args.api
     if updates:
         profile = Profile.model_validate({**profile.model_dump(), **updates})
+    if startup.notice and profile.is_local:
+        # "No API key found, so the console uses the local engine" is only true when it does:
+        # with --base-url (or a cloud profile) the run talks to that server instead.
+        print(startup.notice, file=sys.stderr)
     return profile
+
+
+def startup_lines(profile: Profile, backend: str, api_from_cli: str | None) -> list[str]:
+    """What a run says before it starts: the backend really used and the wire names."""
+    from console_app.core.dialect import choose_api, wire_names
+
+    api, reason = choose_api(
+        cli=api_from_cli,
+        profile_api=profile.api,
+        model=profile.model,
+        legacy_tool_type=profile.tool_type,
+    )
+    where = (
+        f"the local engine at {backend}"
+        if profile.is_local
+        else f"{backend} (profile {profile.name!r}, {profile.kind})"
+    )
+    return [
+        f"backend: {where}, model {profile.model}",
+        f"api: {wire_names(api, profile.model, profile.environment).describe()} ({reason})",
+    ]
 
 
 def auto_policy(policy: Policy) -> Policy:
@@ -130,6 +162,8 @@ async def _main(args: argparse.Namespace, profile: Profile) -> int:
         print(f"console-app run: {exc}", file=sys.stderr)
         recorder.close()
         return EXIT_USAGE
+    for line in startup_lines(profile, session.backend, getattr(args, "api", None)):
+        print(line, file=sys.stderr, flush=True)
     try:
         problem = await asyncio.to_thread(_desktop_problem, session)
         if problem:

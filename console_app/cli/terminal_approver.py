@@ -27,7 +27,8 @@ from console_app.core.keys import keys_from_wire
 
 HELP = (
     '  y = approve   n [feedback] = reject   e <x y | "text" | keys | {json}> = edit\n'
-    "  s = skip      q = stop the run        ? = this help"
+    "  s = skip      q = stop the run        ? = this help\n"
+    "  in a batch:   a = approve all the rest   y N = approve the first N from here"
 )
 
 Reader = Callable[[str], str]
@@ -76,11 +77,15 @@ class TerminalApprover:
     ) -> Decision | None:
         command, _, rest = line.partition(" ")
         command = command.lower()
-        if command in ("y", "yes"):
+        if command in ("y", "yes", "a", "all"):
             if not request.proposal.executable:
                 self._print("  this action cannot be executed; reject, skip or edit it")
                 return None
-            return Approve(acknowledged=acknowledged)
+            count = _batch_count(command, rest.strip(), request)
+            if count == 0:
+                self._print(HELP)
+                return None
+            return Approve(acknowledged=acknowledged, count=count)
         if command in ("n", "no"):
             return Reject(rest.strip() or None)
         if command in ("s", "skip"):
@@ -97,6 +102,13 @@ class TerminalApprover:
         return None
 
     def _show(self, request: ApprovalRequest) -> None:
+        if request.batch:
+            current = request.proposal.batch_index
+            self._print(f"batch of {len(request.batch)} actions in one call:")
+            for proposal in request.batch:
+                mark = ">" if proposal.batch_index == current else " "
+                text = proposal.summary().split(": ", 1)[-1]
+                self._print(f"  {mark} {proposal.batch_index + 1}. {text}")
         self._print(f"step {request.step_index + 1}: {request.proposal.summary()}")
         if request.reasoning:
             self._print(f"  reasoning: {request.reasoning.splitlines()[0][:200]}")
@@ -164,6 +176,18 @@ def edit_action(request: ApprovalRequest, text: str) -> Any:
         data["url"] = text
         return build_action(data)
     raise ValueError(f"no shorthand edit for {kind}; give the whole action as JSON")
+
+
+def _batch_count(command: str, rest: str, request: ApprovalRequest) -> int | None:
+    """How many actions of the batch an approval covers (None: this one; 0: not understood)."""
+    remaining = request.proposal.batch_size - request.proposal.batch_index
+    if command in ("a", "all"):
+        return remaining if request.batch else None
+    if not rest:
+        return None
+    if not rest.isdigit() or int(rest) < 1 or not request.batch:
+        return 0
+    return min(int(rest), remaining)
 
 
 def _is_number(text: str) -> bool:

@@ -97,6 +97,36 @@ class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _held_keys(value: object) -> list[str] | None:
+    # An empty list (or null) means nothing is held; a bad name refuses the whole action,
+    # because a click run without the modifier the model meant is a different click.
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValueError("must be a list of key names")
+    if not value:
+        return None
+    try:
+        return canonical_chord(value)
+    except UnknownKeyError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+HeldKeys = Annotated[list[str] | None, BeforeValidator(_held_keys)]
+"""Keys held down during a pointer action (OpenAI's ``keys`` on click, drag, move, scroll…),
+canonical names; ``None`` when nothing is held."""
+
+
+class _Holding(_Action):
+    """A pointer action that may hold keys while it runs (shift-click, ctrl-drag, …).
+
+    The executor presses them before the pointer input and releases them right after it (and
+    on stop or failure); the policy counts them for blocked chords; every summary shows them.
+    """
+
+    keys: HeldKeys = None
+
+
 class _Positioned(_Action):
     x: Coord
     y: Coord
@@ -105,24 +135,24 @@ class _Positioned(_Action):
         return [Point(x=self.x, y=self.y)]
 
 
-class Click(_Positioned):
+class Click(_Positioned, _Holding):
     type: Literal["click"] = "click"
     button: MouseButton = "left"
 
 
-class DoubleClick(_Positioned):
+class DoubleClick(_Positioned, _Holding):
     type: Literal["double_click"] = "double_click"
 
 
-class TripleClick(_Positioned):
+class TripleClick(_Positioned, _Holding):
     type: Literal["triple_click"] = "triple_click"
 
 
-class RightClick(_Positioned):
+class RightClick(_Positioned, _Holding):
     type: Literal["right_click"] = "right_click"
 
 
-class Move(_Positioned):
+class Move(_Positioned, _Holding):
     type: Literal["move"] = "move"
 
 
@@ -136,7 +166,7 @@ class MouseUp(_Positioned):
     button: MouseButton = "left"
 
 
-class Drag(_Action):
+class Drag(_Holding):
     """Press at the first point, move through the rest, release at the last."""
 
     type: Literal["drag"] = "drag"
@@ -152,7 +182,7 @@ def _both_or_neither(x: float | None, y: float | None) -> None:
         raise FieldError("y" if y is None else "x", "x and y must be given together")
 
 
-class Scroll(_Action):
+class Scroll(_Holding):
     """Scroll at a point (or where the pointer is when x/y are absent).
 
     Sign convention (the Responses API's): ``scroll_y > 0`` scrolls *down* (content moves up),
@@ -176,7 +206,7 @@ class Scroll(_Action):
         return [] if self.x is None or self.y is None else [Point(x=self.x, y=self.y)]
 
 
-class HScroll(_Action):
+class HScroll(_Holding):
     type: Literal["hscroll"] = "hscroll"
     x: Coord | None = None
     y: Coord | None = None
@@ -349,6 +379,19 @@ POINTER_ACTION_TYPES = frozenset(
         "point_and_type",
     }
 )
+
+HOLDING_ACTION_TYPES = frozenset(
+    {"click", "double_click", "triple_click", "right_click", "move", "drag", "scroll", "hscroll"}
+)
+"""Pointer actions that may carry held ``keys`` (pressed before, released after the input)."""
+
+
+def held_keys(action: Action) -> list[str]:
+    """The keys a pointer action holds while it runs (empty for every other action)."""
+    if action.type not in HOLDING_ACTION_TYPES:
+        return []
+    return list(getattr(action, "keys", None) or [])
+
 
 _ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
 

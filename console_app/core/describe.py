@@ -28,12 +28,24 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
+    held_keys,
 )
 from console_app.core.keys import chord_label
 
 
 def describe(action: Action) -> str:
-    """A one-line human summary, used by the timeline, the CLI and reports."""
+    """A one-line human summary, used by the timeline, the CLI and reports.
+
+    Keys held during a pointer action are always named ("click at (3, 4) holding Shift"): a
+    supervisor who approves a summary must never approve a plain click that runs as a
+    shift-click.
+    """
+    summary = _describe(action)
+    keys = held_keys(action)
+    return f"{summary} holding {chord_label(keys)}" if keys else summary
+
+
+def _describe(action: Action) -> str:
     match action:
         case Click(button="left"):
             return f"click at ({_n(action.x)}, {_n(action.y)})"

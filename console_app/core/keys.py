@@ -9,6 +9,9 @@ pressing half a chord is worse than pressing none.
 Canonical names are lower-case: the modifiers ``ctrl alt shift meta``; named keys such as
 ``enter tab space backspace delete escape up down left right home end pageup pagedown insert
 capslock printscreen f1``…``f24``; and single printable ASCII characters (letters lower-cased).
+
+Every spelling accepted is listed in ``docs/keys.md`` (a test keeps that table and this module
+in step). An unknown name is refused with the name in the message (``unknown key 'Hyper_X'``).
 """
 
 from __future__ import annotations
@@ -106,6 +109,35 @@ _ALIASES: dict[str, str] = {
     "lwin": "meta",
     "rwin": "meta",
     "meta": "meta",
+    # "LeftShift" / "RightCtrl" (evdev and some agent SDKs), "AltGraph" (DOM key names)
+    "leftshift": "shift",
+    "rightshift": "shift",
+    "leftctrl": "ctrl",
+    "rightctrl": "ctrl",
+    "leftcontrol": "ctrl",
+    "rightcontrol": "ctrl",
+    "leftalt": "alt",
+    "rightalt": "alt",
+    "altgraph": "alt",
+    "leftmeta": "meta",
+    "rightmeta": "meta",
+    "leftsuper": "meta",
+    "rightsuper": "meta",
+    "leftcmd": "meta",
+    "rightcmd": "meta",
+    "leftwin": "meta",
+    "rightwin": "meta",
+    # macOS symbols, as written in some prompts and UIs
+    "⌘": "meta",
+    "⌥": "alt",
+    "⇧": "shift",
+    "⌃": "ctrl",
+    "⏎": "enter",
+    "↵": "enter",
+    "⎋": "escape",
+    "⌫": "backspace",
+    "⌦": "delete",
+    "⇥": "tab",
     # named keys
     "return": "enter",
     "ret": "enter",
@@ -124,6 +156,21 @@ _ALIASES: dict[str, str] = {
     "downarrow": "down",
     "leftarrow": "left",
     "rightarrow": "right",
+    "isolefttab": "tab",  # X keysym ISO_Left_Tab (Shift+Tab's keysym)
+    "kptab": "tab",
+    "kpspace": "space",
+    "kpdelete": "delete",
+    "kpinsert": "insert",
+    "kphome": "home",
+    "kpend": "end",
+    "kpup": "up",
+    "kpdown": "down",
+    "kpleft": "left",
+    "kpright": "right",
+    "kppageup": "pageup",
+    "kppagedown": "pagedown",
+    "kpprior": "pageup",
+    "kpnext": "pagedown",
     "pgup": "pageup",
     "prior": "pageup",
     "pgdn": "pagedown",
@@ -179,6 +226,8 @@ def canonical_key(name: str) -> str:
     if len(name) == 1:
         if name == " ":
             return "space"
+        if name in _ALIASES:  # ⌘ ⌥ ⇧ ⌃ ⏎ …
+            return _ALIASES[name]
         if name.isascii() and name.isprintable():
             return name.lower()
         raise UnknownKeyError(name)
@@ -191,6 +240,9 @@ def canonical_key(name: str) -> str:
         return folded[3]
     if folded.startswith("digit") and len(folded) == 6:  # "Digit1"
         return folded[5]
+    for prefix in ("numpad", "kp"):  # "Numpad5", "KP_5": the digit (X maps both to it)
+        if folded.startswith(prefix) and len(folded) == len(prefix) + 1 and folded[-1].isdigit():
+            return folded[-1]
     raise UnknownKeyError(name)
 
 
@@ -216,6 +268,17 @@ def split_chord(text: str) -> list[str]:
     return parts
 
 
+def _json_list(text: str) -> list[object] | None:
+    stripped = text.strip()
+    if not (stripped.startswith("[") and stripped.endswith("]") and len(stripped) > 2):
+        return None
+    try:
+        decoded = json.loads(stripped)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return decoded if isinstance(decoded, list) else None
+
+
 def keys_from_wire(value: object) -> list[str]:
     """Turn the three wire shapes of ``keys`` into a flat list of names (not yet canonical).
 
@@ -239,7 +302,13 @@ def keys_from_wire(value: object) -> list[str]:
         for element in value:
             if not isinstance(element, str) or element == "":
                 raise ValueError("keys must be non-empty strings")
-            names.extend(split_chord(element) if len(element) > 1 else [element])
+            inner = _json_list(element)
+            if inner is not None:
+                # a JSON-encoded chord inside the list (["[\"ctrl\",\"c\"]"]: what some
+                # clients make of a chord when they flatten keys to strings)
+                names.extend(keys_from_wire(inner))
+            else:
+                names.extend(split_chord(element) if len(element) > 1 else [element])
     else:
         raise ValueError("keys must be a list of key names or a chord string")
     if not names:

@@ -12,6 +12,7 @@ either viewport pixels (the image's own pixels) or 0–999 when the profile says
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, assert_never
@@ -39,6 +40,7 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
+    held_keys,
 )
 from console_app.core.describe import describe
 from console_app.core.geometry import NORMALIZED_RANGE
@@ -187,10 +189,43 @@ def overlay_for(item: ProposedAction | Action | None, space: ImageSpace) -> Over
             return Overlay((Banner(text, "error"),), caption=item.summary())
         item = item.action
     shapes = tuple(_shapes(item, space))
+    held = held_keys(item)
+    if held:
+        # Held keys are drawn with the pointer mark: approving a plain click that runs as a
+        # shift-click must be impossible.
+        shapes = (*_with_held_label(shapes, held), KeyChips("hold", _chip_labels(held)))
     outside = any(getattr(s, "outside", False) for s in shapes) or any(
         not space.contains(px, py) for s in shapes if isinstance(s, Arrow) for px, py in s.points
     )
     return Overlay(shapes, caption=describe(item), outside=outside)
+
+
+def numbered(overlay: Overlay, number: int) -> Overlay:
+    """``overlay`` with its labels prefixed by its position in a batch ("2. click")."""
+    shapes: list[Shape] = []
+    for shape in overlay.shapes:
+        if isinstance(shape, (Crosshair, Arrow, ScrollArrow)):
+            shape = dataclasses.replace(shape, label=f"{number}. {shape.label}")
+        elif isinstance(shape, Banner):
+            shape = dataclasses.replace(shape, text=f"{number}. {shape.text}")
+        shapes.append(shape)  # a text bubble shows exactly the text typed: not numbered
+    return dataclasses.replace(
+        overlay, shapes=tuple(shapes), caption=f"{number}. {overlay.caption}"
+    )
+
+
+def _chip_labels(keys: list[str]) -> tuple[str, ...]:
+    return tuple(chord_label([k]) for k in keys)
+
+
+def _with_held_label(shapes: tuple[Shape, ...], keys: list[str]) -> list[Shape]:
+    prefix = chord_label(keys) + "+"
+    out: list[Shape] = []
+    for shape in shapes:
+        if isinstance(shape, (Crosshair, Arrow, ScrollArrow)):
+            shape = dataclasses.replace(shape, label=prefix + shape.label)
+        out.append(shape)
+    return out
 
 
 def _point(space: ImageSpace, x: float, y: float, label: str) -> Crosshair:

@@ -36,6 +36,10 @@ class ProposedAction(BaseModel):
     raw_type: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
     pending_safety_checks: tuple[SafetyCheck, ...] = ()
+    batch_index: int = 0
+    """Position in the call's ``actions`` list (a batched call); 0 for a single action."""
+    batch_size: int = 1
+    """How many actions the call carries; one ``computer_call_output`` answers them all."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ProposedAction:
@@ -54,7 +58,15 @@ class ProposedAction(BaseModel):
             return self.action.type
         return self.raw_type or "unknown"
 
+    @property
+    def in_batch(self) -> bool:
+        return self.batch_size > 1
+
     def summary(self) -> str:
         if self.action is not None:
-            return describe(self.action)
-        return f"not executable ({self.kind}): {self.error}"
+            text = describe(self.action)
+        else:
+            text = f"not executable ({self.kind}): {self.error}"
+        if self.in_batch:
+            return f"action {self.batch_index + 1} of {self.batch_size}: {text}"
+        return text

@@ -81,6 +81,8 @@ class Profile(BaseModel):
     stream: bool = False
     tool_type: Literal["computer_use", "computer_use_preview"] = "computer_use"
     screenshot_output: Literal["input_image", "computer_screenshot"] = "input_image"
+    # The wire names (core/dialect.py): None = inferred from the model name, else lightcone.
+    api: Literal["openai", "lightcone"] | None = None
     scroll_unit_px: int = Field(default=100, ge=1, le=2000)  # pixels per wheel notch
     # After an action the console waits until the screen has reacted and is still before it
     # captures it for the model (agent/screen_truth.py): at least settle_min_ms, at most

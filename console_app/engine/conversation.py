@@ -23,6 +23,7 @@ from console_app.api.types import (
 from console_app.api.types.content import block_text
 from console_app.engine.errors import bad_request
 from console_app.engine.images import Screenshot, decode_image_url
+from console_app.engine.openai_dialect import is_openai_model
 
 MODEL = "tzafon.northstar-cua-fast"
 MODEL_ALIASES = frozenset({MODEL, "local-engine", "local"})
@@ -41,10 +42,15 @@ class RequestInput:
     call_ids: list[str] = field(default_factory=list)
 
 
-def check_model(model: str | None) -> str:
-    """The model name to answer with; 400 for anything the engine does not serve."""
+def check_model(model: str | None, *, openai: bool = False) -> str:
+    """The model name to answer with; 400 for anything the engine does not serve.
+
+    A request in OpenAI's dialect may name OpenAI's computer-use model
+    (``computer-use-preview*``): the engine stands in for it and echoes the name."""
     if model is None or model in MODEL_ALIASES:
         return MODEL
+    if openai and is_openai_model(model):
+        return model
     raise bad_request(
         f"The local engine serves only the model {MODEL!r} (aliases: 'local', 'local-engine'), "
         f"not {model!r}. Switch the profile to Lightcone to use other models.",

@@ -43,6 +43,14 @@ from console_app.engine.conversation import (
 from console_app.engine.errors import EngineError, bad_request, not_found
 from console_app.engine.grounding import Display, Screen
 from console_app.engine.ocr import OcrReader
+from console_app.engine.openai_dialect import (
+    FINAL_TYPES,
+    OPENAI_RESPONSE_FIELDS,
+    Dialect,
+    calls_for,
+    final_text,
+    requested_dialect,
+)
 from console_app.engine.planner import PlanState, Turn, TurnOutput, plan_turn
 from console_app.engine.store import ResponseStore, Stored
 
@@ -90,7 +98,8 @@ class EngineService:
 
     async def create(self, params: CreateParams) -> Job:
         """Validate the request and start its job. Raises `EngineError` (4xx) on bad input."""
-        model = check_model(params.model)
+        dialect = requested_dialect(params)
+        model = check_model(params.model, openai=dialect != "lightcone")
         delay = _delay_seconds(params.metadata)
         previous = self._previous(params.previous_response_id)
         request = await asyncio.to_thread(read_input, params)
@@ -114,12 +123,13 @@ class EngineService:
             temperature=params.temperature,
             top_p=params.top_p,
             max_output_tokens=params.max_output_tokens,
+            **(OPENAI_RESPONSE_FIELDS if dialect != "lightcone" else {}),
         )
         self.store.save(snapshot, None, None)
         job = Job(snapshot=snapshot)
         self.jobs[job.response_id] = job
         state = previous.state if previous else None
-        job.task = asyncio.create_task(self._run(job, state, request, viewport, delay))
+        job.task = asyncio.create_task(self._run(job, state, request, viewport, delay, dialect))
         return job
 
     def _previous(self, response_id: str | None) -> Stored | None:
@@ -156,6 +166,7 @@ class EngineService:
         request: RequestInput,
         viewport: Viewport,
         delay: float,
+        dialect: Dialect = "lightcone",
     ) -> None:
         final = job.snapshot
         call_id: str | None = None
@@ -171,9 +182,13 @@ class EngineService:
             )
             turn = Turn(request.text, screen, Display(viewport.width, viewport.height))
             output = await asyncio.to_thread(plan_turn, state, turn)
-            items, call_id = _items(output)
+            items, call_id = _items(output, dialect)
             final = job.snapshot.model_copy(
-                update={"status": "completed", "output": items, "usage": _usage(request, output)}
+                update={
+                    "status": "completed",
+                    "output": items,
+                    "usage": _usage(request, output, openai=dialect != "lightcone"),
+                }
             )
             final.model_dump_json()  # a response that cannot be written out fails here
             plan = output.state
@@ -279,20 +294,34 @@ def _failed(snapshot: Response, message: str, code: str) -> Response:
     return snapshot.model_copy(update={"status": "failed", "error": error})
 
 
-def _items(output: TurnOutput) -> tuple[list[Any], str | None]:
+def _message(text: str) -> MessageItem:
+    return MessageItem(
+        id=new_id("msg"),
+        role="assistant",
+        status="completed",
+        content=[OutputText(text=text, annotations=[])],
+    )
+
+
+def _items(output: TurnOutput, dialect: Dialect = "lightcone") -> tuple[list[Any], str | None]:
     items: list[Any] = [
         ReasoningItem(id=new_id("rs"), summary=[SummaryText(text="\n".join(output.notes))])
     ]
     if output.message is not None:
-        items.append(
-            MessageItem(
-                id=new_id("msg"),
-                role="assistant",
-                status="completed",
-                content=[OutputText(text=output.message, annotations=[])],
-            )
-        )
+        items.append(_message(output.message))
     call_id: str | None = None
+    if output.action is not None and dialect != "lightcone":
+        # OpenAI's names (engine/openai_dialect.py): a run ends with a message, not a call.
+        if output.action.get("type") in FINAL_TYPES:
+            text = final_text(output.action)
+            if text != output.message:
+                items.append(_message(text))
+            return items, None
+        calls = [
+            ComputerCallItem.model_validate(c) for c in calls_for(output.action, dialect, new_id)
+        ]
+        items.extend(calls)
+        return items, calls[-1].call_id
     if output.action is not None:
         call_id = new_id("call")
         items.append(
@@ -312,12 +341,21 @@ def _tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def _usage(request: RequestInput, output: TurnOutput) -> Usage:
+def _usage(request: RequestInput, output: TurnOutput, *, openai: bool = False) -> Usage:
     produced = "\n".join(output.notes) + (output.message or "") + str(output.action or "")
     input_tokens = _tokens(request.text)
     output_tokens = _tokens(produced)
+    details = (
+        {
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        }
+        if openai
+        else {}
+    )
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=input_tokens + output_tokens,
+        **details,
     )

@@ -17,6 +17,8 @@ Conventions the planner owns (documented here once):
   characters except tab are refused.
 * Keys: a chord presses its keys in order and releases them in reverse; keys already held by a
   ``key_down`` are neither pressed again nor released by a chord (the hold stays).
+* Held keys (``keys`` on a click, drag, move or scroll): pressed once the pointer is on the
+  target, released right after the pointer input (``executor/held_keys.py``).
 * Drag: press at the first point, move through every point (interpolated every
   `DRAG_STEP_PX` so applications see real motion), release at the last.
 """
@@ -54,6 +56,7 @@ from console_app.core.actions import (
     TripleClick,
     TypeText,
     Wait,
+    held_keys,
 )
 from console_app.core.describe import describe
 from console_app.core.geometry import Rect, RectTuple
@@ -72,6 +75,7 @@ from console_app.executor.backend import (
     Wheel,
     WriteText,
 )
+from console_app.executor.held_keys import hold_keys_around
 from console_app.executor.keymap import PYAUTOGUI_KEYS
 from console_app.executor.outcomes import ActionRefused
 
@@ -343,6 +347,7 @@ class Planner:
                 plan.detail = f"{action.type} is final: nothing sent to the desktop"
             case _:  # pragma: no cover - ACTION_CLASSES and this match list the same types
                 raise ActionRefused(f"the executor cannot run {action.type!r}")
+        plan.steps = hold_keys_around(plan.steps, held_keys(action), held, self.keys)
         return plan
 
     def _drag(self, points: list[tuple[int, int]]) -> list[Step]:

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from console_app.core.actions import HOLDING_ACTION_TYPES
 from console_app.core.geometry import NORMALIZED_RANGE
 
 PROPOSED = "#ff2d55"
@@ -95,6 +96,10 @@ class _Pen:
         kind = str(action.get("type", ""))
         point = self.xy(action.get("x"), action.get("y"))
         dash = ' stroke-dasharray="6 4"' if ghost else ""
+        held = action.get("keys")
+        if kind in HOLDING_ACTION_TYPES and isinstance(held, list) and held and not ghost:
+            # keys held during the pointer action: drawn as "hold:" chips beside the mark
+            self.chips([str(k) for k in held], "key_down")
         if kind in _POINT_LABELS and point is not None:
             self.crosshair(point, color, dash, None if ghost else _POINT_LABELS[kind])
             if kind == "point_and_type" and not ghost:

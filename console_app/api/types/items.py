@@ -82,11 +82,15 @@ class PendingSafetyCheck(_Item):
 
 
 class ComputerCallItem(_Item):
+    """A ``computer_call``: one ``action``, or (OpenAI's GA ``computer`` tool) an ordered
+    ``actions`` list answered by one ``computer_call_output`` after the whole batch."""
+
     type: Literal["computer_call"] = "computer_call"
     id: str | None = None
     call_id: str | None = None
     status: str | None = None
     action: Any = None
+    actions: Any = None
     pending_safety_checks: list[PendingSafetyCheck] | None = None
 
 
@@ -185,10 +189,16 @@ InputItem = Annotated[_ItemUnion, Discriminator(_item_tag)]
 """Any item in a request's ``input`` array (same union: clients may echo output items back)."""
 
 
-def user_message(text: str, *images: str) -> MessageItem:
-    """A user message with text and any number of image URLs (the CUA loop's first turn)."""
+def user_message(
+    text: str, *images: str, detail: Literal["low", "high", "auto"] | None = None
+) -> MessageItem:
+    """A user message with text and any number of image URLs (the CUA loop's first turn).
+
+    ``detail`` is sent only when given (OpenAI's schema requires it on ``input_image``; the
+    Lightcone one does not have to see it)."""
     blocks: list[Any] = [InputText(text=text)] if text else []
-    blocks.extend(InputImage(image_url=url) for url in images)
+    extra = {"detail": detail} if detail else {}
+    blocks.extend(InputImage(image_url=url, **extra) for url in images)
     return MessageItem(role="user", content=blocks)
 
 

@@ -23,16 +23,19 @@ class _Tool(BaseModel):
 
 
 class ComputerTool(_Tool):
-    """``computer_use`` (Lightcone) or ``computer_use_preview`` (OpenAI) tool.
+    """``computer_use`` (Lightcone), ``computer_use_preview`` or ``computer`` (OpenAI) tool.
 
     Lightcone makes the display size optional (inferred from the screenshot, else 1024×768);
-    OpenAI requires it. The console always sends it.
+    OpenAI's preview tool requires it; OpenAI's GA ``computer`` tool has no such fields.
     """
 
-    type: Literal["computer_use", "computer_use_preview"] = "computer_use"
+    type: Literal["computer_use", "computer_use_preview", "computer"] = "computer_use"
     display_width: int | None = Field(default=None, gt=0, le=16384)
     display_height: int | None = Field(default=None, gt=0, le=16384)
     environment: str | None = None
+
+
+COMPUTER_TOOL_TYPES = frozenset({"computer_use", "computer_use_preview", "computer"})
 
 
 class FunctionTool(_Tool):
@@ -49,7 +52,8 @@ class OtherTool(_Tool):
 
 def _tool_tag(value: Any) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if kind in ("computer_use", "computer_use_preview"):
+    # isinstance first: a list or dict as "type" is unhashable and must not crash the parser.
+    if isinstance(kind, str) and kind in COMPUTER_TOOL_TYPES:
         return "computer"
     return "function" if kind == "function" else "other"
 

@@ -35,12 +35,13 @@ from console_app.agent.decisions import (
     Stop,
 )
 from console_app.core.actions import (
+    HOLDING_ACTION_TYPES,
     ActionValidationError,
     action_to_dict,
     build_action,
 )
 from console_app.core.keys import chord_label, keys_from_wire
-from console_app.core.overlay import ImageSpace, Overlay, overlay_for
+from console_app.core.overlay import ImageSpace, Overlay, numbered, overlay_for
 from console_app.ui.console.approval_view import ApprovalBar
 from console_app.ui.widgets.overlay_painter import Style
 
@@ -62,6 +63,27 @@ POINT_TYPES = frozenset(
 )
 TEXT_TYPES = frozenset({"type", "point_and_type"})
 KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
+
+
+BATCH_LINES = 12
+"""At most this many actions of a batch are listed in the approval bar's note."""
+
+
+def batch_listing(request: ApprovalRequest) -> str:
+    """The whole batch in order, the action being decided marked with ▶."""
+    lines = [f"This call holds {len(request.batch)} actions, run in order:"]
+    current = request.proposal.batch_index
+    start = max(0, min(current - 2, len(request.batch) - BATCH_LINES))
+    shown = request.batch[start : start + BATCH_LINES]  # a window that holds the current one
+    if start:
+        lines.append(f"   … {start} earlier")
+    for proposal in shown:
+        mark = "▶" if proposal.batch_index == request.proposal.batch_index else "  "
+        lines.append(f"{mark} {proposal.batch_index + 1}. {proposal.summary().split(': ', 1)[-1]}")
+    later = len(request.batch) - start - len(shown)
+    if later:
+        lines.append(f"   … and {later} more (all numbered on the image)")
+    return "\n".join(lines)
 
 
 def editable_base(request: ApprovalRequest) -> dict[str, Any]:
@@ -104,6 +126,7 @@ class ApprovalController(QObject):
         self._clicks: list[tuple[int, int]] = []
         self._set_idle()
         bar.approve_button.clicked.connect(self.approve)
+        bar.approve_all_button.clicked.connect(self.approve_all)
         bar.reject_button.clicked.connect(self.reject)
         bar.skip_button.clicked.connect(self.skip)
         bar.edit_button.clicked.connect(self._edit_button)
@@ -134,6 +157,12 @@ class ApprovalController(QObject):
         proposal = request.proposal
         self.bar.title.setText(f"Step {request.step_index + 1}: {proposal.summary()}")
         notes = [n for n in (request.note, request.policy_reason) if n]
+        if request.batch:
+            notes.append(batch_listing(request))
+        remaining = proposal.batch_size - proposal.batch_index
+        self.bar.batch_box.setVisible(bool(request.batch) and remaining > 1)
+        self.bar.batch_count.setMaximum(max(remaining, 1))
+        self.bar.batch_count.setValue(1)
         if request.held_input:
             notes.append("Held down now: " + ", ".join(request.held_input))
         self.bar.note.setText("\n".join(notes))
@@ -229,7 +258,29 @@ class ApprovalController(QObject):
             return
         self._decide(
             Approve(
-                acknowledged=self.acknowledged(), remember_type=self.bar.auto_approve.isChecked()
+                acknowledged=self.acknowledged(),
+                remember_type=self.bar.auto_approve.isChecked(),
+                count=self._batch_count(),
+            )
+        )
+
+    def _batch_count(self, *, everything: bool = False) -> int | None:
+        request = self.request
+        if request is None or not request.batch:
+            return None
+        remaining = request.proposal.batch_size - request.proposal.batch_index
+        count = remaining if everything else self.bar.batch_count.value()
+        return count if count > 1 else None
+
+    def approve_all(self) -> None:
+        """Approve this action and every remaining one of its batch."""
+        if self.editing or not self.can_approve():
+            return
+        self._decide(
+            Approve(
+                acknowledged=self.acknowledged(),
+                remember_type=self.bar.auto_approve.isChecked(),
+                count=self._batch_count(everything=True),
             )
         )
 
@@ -299,6 +350,11 @@ class ApprovalController(QObject):
         if kind in KEY_TYPES:
             raw_keys = self._draft.get("keys", [])
             keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
+        elif kind in HOLDING_ACTION_TYPES:
+            # keys held during the pointer action: shown, and removable (empty: none held)
+            raw_keys = self._draft.get("keys") or []
+            keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
+            hints.append("Keys: held during the action (empty: none).")
         if text is None and keys is None and not hints:
             hints.append(f"A “{kind}” action has nothing to edit; approve, reject or skip it.")
         hints.append("Enter runs the edited action; Esc leaves edit mode.")
@@ -355,14 +411,16 @@ class ApprovalController(QObject):
             data["text"] = self.bar.text_edit.text()
         if kind == "navigate":
             data["url"] = self.bar.text_edit.text()
-        if kind in KEY_TYPES:
+        if kind in KEY_TYPES or kind in HOLDING_ACTION_TYPES:
             data["keys"] = self.bar.keys_edit.text()
         return data
 
     def build_edit(self) -> Any:
         """The validated edited action; raises `ActionValidationError` with a plain message."""
         data = self.draft_data()
-        if str(data.get("type")) in KEY_TYPES:
+        if str(data.get("type")) in HOLDING_ACTION_TYPES and not str(data.get("keys", "")).strip():
+            data.pop("keys", None)  # nothing held
+        elif str(data.get("type")) in KEY_TYPES | HOLDING_ACTION_TYPES:
             try:
                 data["keys"] = keys_from_wire(data["keys"])
             except ValueError as exc:
@@ -388,8 +446,18 @@ class ApprovalController(QObject):
         if self.request is None or self.space is None:
             return []
         proposed = overlay_for(self.request.proposal, self.space)
+        others: list[tuple[Overlay, Style]] = []
+        if self.request.batch:
+            # every action of the batch, numbered in order; the one being decided stands out
+            current = self.request.proposal.batch_index
+            proposed = numbered(proposed, current + 1)
+            others = [
+                (numbered(overlay_for(p, self.space), p.batch_index + 1), "ghost")
+                for p in self.request.batch
+                if p.batch_index != current
+            ]
         if not self.editing:
-            return [(proposed, "proposed")]
+            return [*others, (proposed, "proposed")]
         try:
             preview = overlay_for(self.build_edit(), self.space)
         except ActionValidationError:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ class ApprovalBar(QFrame):
         self._init_edit_box()
         self._init_feedback()
         self._init_buttons()
+        self._init_batch()
         self._init_layout()
 
     def _init_title(self) -> None:
@@ -136,6 +138,32 @@ class ApprovalBar(QFrame):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setAutoDefault(False)
 
+    def _init_batch(self) -> None:
+        # A batched call (several actions in one computer_call): approve ahead.
+        self.batch_box = QFrame()
+        self.batch_box.setObjectName("batchBox")
+        batch_row = QHBoxLayout(self.batch_box)
+        batch_row.setContentsMargins(0, 0, 0, 0)
+        self.batch_label = QLabel("Approve runs")
+        self.batch_count = QSpinBox()
+        self.batch_count.setObjectName("batchCount")
+        self.batch_count.setMinimum(1)
+        self.batch_count.setSuffix(" action(s) from here")
+        self.batch_count.setToolTip(
+            "Approve this action and the next ones of the batch (the first N); the policy and "
+            "safety checks still apply to each"
+        )
+        self.approve_all_button = QPushButton("Approve all")
+        self.approve_all_button.setObjectName("approveAllButton")
+        self.approve_all_button.setToolTip("Approve every remaining action of the batch, in order")
+        self.approve_all_button.setAutoDefault(False)
+        self.approve_all_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        batch_row.addWidget(self.batch_label)
+        batch_row.addWidget(self.batch_count)
+        batch_row.addWidget(self.approve_all_button)
+        batch_row.addStretch(1)
+        self.batch_box.setVisible(False)
+
     def _init_layout(self) -> None:
         feedback_row = QHBoxLayout()
         feedback_row.addWidget(self.feedback, 1)
@@ -153,6 +181,7 @@ class ApprovalBar(QFrame):
         layout.addWidget(self.note)
         layout.addWidget(self.checks_box)
         layout.addWidget(self.edit_box)
+        layout.addWidget(self.batch_box)
         layout.addLayout(feedback_row)
         layout.addLayout(buttons)
 

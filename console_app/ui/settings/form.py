@@ -32,9 +32,10 @@ from console_app.ui.settings.policy import PolicyEditor
 KINDS = (("Local engine", "local"), ("Lightcone", "lightcone"), ("OpenAI-compatible", "openai"))
 COORDINATES = (("Pixels of the screenshot", "pixels"), ("0–999 (normalized)", "normalized"))
 ENVIRONMENTS = (("Desktop", "desktop"), ("Browser", "browser"))
+APIS = (("From the model name", ""), ("Lightcone names", "lightcone"), ("OpenAI names", "openai"))
 FORMATS = (("JPEG", "jpeg"), ("PNG", "png"), ("WebP", "webp"))
 MODELS = (DEFAULT_MODEL, "tzafon.sm-1")
-ERROR_FIELDS = ("name", "kind", "base_url", "model", "api_key", "coordinates", "environment",
+ERROR_FIELDS = ("name", "kind", "base_url", "model", "api", "api_key", "coordinates", "environment",
                 "viewport", "max_viewport_width", "image_format", "image_quality", "monitor",
                 "max_steps", "policy", "general")  # fmt: skip
 
@@ -92,6 +93,12 @@ class ProfileForm(QWidget):
         self.remove_key = QPushButton("Remove key")
         self.remove_key.setObjectName("removeKey")
         self.remove_key.setToolTip("Remove this profile's key from the keyring on Save")
+        self.api = _combo("profileApi", APIS)
+        self.api.setToolTip(
+            "Wire names: OpenAI's (computer_use_preview / computer tool, computer_screenshot) or "
+            "Lightcone's (computer_use, input_image); by default computer-use-preview* models get "
+            "OpenAI's, everything else Lightcone's"
+        )
         self.coordinates = _combo("profileCoordinates", COORDINATES)
         self.environment = _combo("profileEnvironment", ENVIRONMENTS)
         self.viewport_auto = QCheckBox("Auto (from the monitor)")
@@ -122,6 +129,7 @@ class ProfileForm(QWidget):
         self._row(backend, "Kind", self.kind, "kind")
         self._row(backend, "Base URL", self.base_url, "base_url")
         self._row(backend, "Model", self.model, "model")
+        self._row(backend, "API names", self.api, "api")
         key_row = QHBoxLayout()
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(self.remove_key)
@@ -166,7 +174,7 @@ class ProfileForm(QWidget):
         for line in (self.name, self.base_url, self.api_key):
             line.textEdited.connect(lambda _t: self.edited.emit())
         self.model.editTextChanged.connect(lambda _t: self.edited.emit())
-        for combo in (self.kind, self.coordinates, self.environment, self.image_format):
+        for combo in (self.kind, self.api, self.coordinates, self.environment, self.image_format):
             combo.currentIndexChanged.connect(lambda _n: self.edited.emit())
         spins = (self.viewport_width, self.viewport_height, self.max_viewport_width,
                  self.image_quality, self.monitor, self.max_steps)  # fmt: skip
@@ -193,7 +201,7 @@ class ProfileForm(QWidget):
 
     def set_values(self, values: dict[str, Any], chords: str) -> None:
         """Show one profile's values (a `Profile` dump) without emitting ``edited``."""
-        widgets = [self, self.name, self.kind, self.base_url, self.model, self.api_key,
+        widgets = [self, self.name, self.kind, self.base_url, self.model, self.api, self.api_key,
                    self.coordinates, self.environment, self.viewport_auto, self.viewport_width,
                    self.viewport_height, self.max_viewport_width, self.image_format,
                    self.image_quality, self.monitor, self.max_steps]  # fmt: skip
@@ -203,6 +211,7 @@ class ProfileForm(QWidget):
         _select(self.kind, values.get("kind"))
         self.base_url.setText(str(values.get("base_url") or ""))
         self.model.setEditText(str(values.get("model") or ""))
+        _select(self.api, values.get("api") or "")
         self.api_key.clear()
         _select(self.coordinates, values.get("coordinates"))
         _select(self.environment, values.get("environment"))
@@ -231,6 +240,7 @@ class ProfileForm(QWidget):
             "kind": self.kind.currentData(),
             "base_url": self.base_url.text().strip() or None,
             "model": self.model.currentText().strip(),
+            "api": self.api.currentData() or None,
             "coordinates": self.coordinates.currentData(),
             "environment": self.environment.currentData(),
             "viewport_width": None if auto else self.viewport_width.value(),
