@@ -14,10 +14,11 @@ from typing import Any
 from console_app.agent.backend import open_client
 from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
 from console_app.agent.policy import PolicyTable
-from console_app.agent.ports import FocusGuard
+from console_app.agent.ports import FocusGuard, Rect
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
+from console_app.capture.privacy import CombinedGuard, PrivacyFilter
 from console_app.capture.screen import ScreenCapturer
 from console_app.core.records import Recorder
 from console_app.core.settings import Profile
@@ -36,6 +37,8 @@ class Session:
     computer: Computer
     recorder: Recorder
     engine: LocalEngine | None = None
+    privacy: PrivacyFilter | None = None
+    """The profile's window rules (masked windows, "only this app"), when it has any."""
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -69,6 +72,17 @@ class Session:
             stream=profile.stream,
             settle_seconds=profile.settle_ms / 1000,
         )
+        privacy = self.privacy
+        if privacy is not None:
+            # Rule-matched windows join the supervisor's own: masked in every capture and
+            # refused as targets; keys are refused while such a window has the focus.
+            own = exclusion
+
+            def with_rules() -> list[Rect]:
+                return [*(own() if own else ()), *privacy.rects()]
+
+            exclusion = with_rules
+            focus_guard = CombinedGuard(focus_guard, privacy) if focus_guard else privacy
         return AgentLoop(
             client=self.client,
             screen=self.screen,
@@ -91,6 +105,9 @@ class Session:
             self.computer.close()
         with contextlib.suppress(Exception):
             self.screen.close()
+        if self.privacy is not None:
+            with contextlib.suppress(Exception):
+                self.privacy.close()
         with contextlib.suppress(Exception):
             await self.client.aclose()
         if self.engine is not None:
@@ -131,4 +148,9 @@ async def open_session(
         if engine is not None:
             engine.stop()
         raise
-    return Session(profile, client, screen, computer, recorder, engine)
+    privacy = (
+        PrivacyFilter(profile.mask_windows, profile.only_windows)
+        if profile.mask_windows or profile.only_windows
+        else None
+    )
+    return Session(profile, client, screen, computer, recorder, engine, privacy)

@@ -50,6 +50,23 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--max-steps", type=int, help="step budget")
     parser.add_argument("--stream", action="store_true", help="use server-sent events")
     parser.add_argument("--json", action="store_true", help="print one JSON object per step")
+    parser.add_argument(
+        "--mask-window",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="mask every window whose title or WM_CLASS matches (class:REGEX / title:REGEX "
+        "for one of them) in every screenshot, and refuse it as a target; repeatable, added "
+        "to the profile's rules",
+    )
+    parser.add_argument(
+        "--only-window",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="confine the agent to the matching window(s): everything else is masked and "
+        "actions outside are refused; repeatable",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -68,11 +85,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def resolve_profile(args: argparse.Namespace) -> Profile:
     """The active (or named) profile with the command line's overrides applied."""
+    from console_app.core.privacy import parse_rule
+    from console_app.core.secret_patterns import configure
     from console_app.core.settings import Profile, default_profiles
     from console_app.core.settings_store import SettingsStore, resolve_startup
 
     startup = resolve_startup(SettingsStore())
     settings = startup.settings
+    configure(settings.privacy.secret_patterns, builtin=settings.privacy.redact_builtin_secrets)
     if startup.notice:
         print(startup.notice, file=sys.stderr)
     name = args.profile or settings.active_profile
@@ -96,6 +116,12 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
         updates["stream"] = True
     if args.approve == "auto":
         updates["policy"] = auto_policy(profile.policy).model_dump()
+    mask = [parse_rule(text) for text in getattr(args, "mask_window", None) or ()]
+    only = [parse_rule(text) for text in getattr(args, "only_window", None) or ()]
+    if mask:
+        updates["mask_windows"] = [r.model_dump() for r in (*profile.mask_windows, *mask)]
+    if only:  # the command line names the app for this run: it replaces the profile's choice
+        updates["only_windows"] = [r.model_dump() for r in only]
     if updates:
         profile = Profile.model_validate({**profile.model_dump(), **updates})
     return profile
@@ -163,9 +189,12 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
             return "stop"
         return "retry" if answer.strip().lower() == "y" else "stop"
 
+    on_event: Any = printer
+    if session.privacy is not None:
+        on_event = PrivacyStatusPrinter(session.privacy.status, printer)
     loop = session.loop(
         approve=approver,
-        on_event=printer,
+        on_event=on_event,
         on_problem=on_problem,
         exclusion=terminal.rects,
         focus_guard=terminal.guard if terminal.found else None,
@@ -182,6 +211,26 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 aio.remove_signal_handler(sig)
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+class PrivacyStatusPrinter:
+    """Says on stderr which window the agent is confined to / what is masked, when it changes
+    (before the model sees the first screenshot, and whenever the windows change)."""
+
+    def __init__(self, status: Any, inner: Any) -> None:
+        self.status = status
+        self.inner = inner
+        self.shown = ""
+
+    def __call__(self, event: LoopEvent) -> None:
+        from console_app.agent.events import ScreenCaptured
+
+        if isinstance(event, ScreenCaptured):
+            text = self.status()
+            if text and text != self.shown:
+                self.shown = text
+                print(f"  privacy: {text}", file=sys.stderr, flush=True)
+        self.inner(event)
 
 
 class StepPrinter:
