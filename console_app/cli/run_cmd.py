@@ -158,8 +158,21 @@ async def _main(args: argparse.Namespace, profile: Profile) -> int:
         return await _supervise(args, session, out)
     finally:
         await session.aclose()
+        await asyncio.to_thread(_apply_retention, recorder)
         recorder.close()
         flush_input()  # nothing the agent typed may reach the shell after we exit
+
+
+def _apply_retention(recorder: object) -> None:
+    """The retention settings (``privacy.keep_days`` / ``max_history_mb``), after the run."""
+    from console_app.core.settings_store import SettingsError, SettingsStore
+    from console_app.history.retention import apply_retention
+
+    try:
+        privacy = SettingsStore().load().privacy
+    except (SettingsError, OSError):
+        return
+    apply_retention(recorder, privacy.keep_days, privacy.max_history_mb)
 
 
 def _desktop_problem(session: Session) -> str | None:

@@ -108,9 +108,12 @@ def prune(
     older_than_days: float | None = None,
     max_bytes: int | None = None,
     now: datetime | None = None,
+    keep_newest: int = 0,
 ) -> PruneResult:
     """Delete runs that started more than ``older_than_days`` ago, then the oldest runs until
-    the history fits in ``max_bytes``. Either may be ``None`` (no limit of that kind)."""
+    the history fits in ``max_bytes``. Either may be ``None`` (no limit of that kind). The
+    size limit never deletes the ``keep_newest`` newest runs (automatic retention keeps the run
+    that just ended, however big it is)."""
     if older_than_days is not None and older_than_days < 0:
         raise ValueError("older_than_days must not be negative")
     if max_bytes is not None and max_bytes < 0:
@@ -127,7 +130,8 @@ def prune(
         # Estimate as we go (the screenshots only this run uses), then measure exactly after
         # compaction and go on while still too big (the database shrinks only then).
         size = disk_usage(store).total
-        for run_id, _started in oldest_first:
+        candidates = oldest_first[: max(len(oldest_first) - keep_newest, 0)]
+        for run_id, _started in candidates:
             if size <= max_bytes:
                 break
             if run_id in result.runs or run_id in result.skipped_running:
@@ -233,3 +237,23 @@ def _screenshot_files(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     return [p for p in root.glob("??/*") if p.is_file() and not p.name.startswith(".")]
+
+
+def apply_retention(
+    recorder: object, keep_days: float | None, max_history_mb: float | None
+) -> PruneResult | None:
+    """The retention settings, applied to the history when it is the SQLite store (the console
+    calls this at start, ``console-app run`` after each run). Never raises: retention must not
+    break the console; a failure is logged."""
+    if not isinstance(recorder, HistoryStore) or (keep_days is None and max_history_mb is None):
+        return None
+    try:
+        return prune(
+            recorder,
+            older_than_days=keep_days,
+            max_bytes=int(max_history_mb * 1024 * 1024) if max_history_mb else None,
+            keep_newest=1,
+        )
+    except Exception:
+        log.exception("applying the history retention settings failed")
+        return None

@@ -203,3 +203,17 @@ def test_export_without_screenshots_and_with_typed_secrets_redacted(
     capsys.readouterr()
     assert main(["runs", "list"]) == 0
     assert "history: " in capsys.readouterr().err  # the size on disk
+
+
+def test_automatic_retention_never_deletes_the_run_that_just_ended(home: Path) -> None:
+    from console_app.core.records import MemoryRecorder
+    from console_app.history.retention import apply_retention
+
+    assert apply_retention(MemoryRecorder(), 1, None) is None
+    with HistoryStore() as store:
+        old = add_run(store, 3, [image(1, 300_000)])
+        newest = add_run(store, 0, [image(2, 300_000)])
+        assert apply_retention(store, None, None) is None  # nothing configured
+        result = apply_retention(store, 30, 0.1)  # 100 KiB: smaller than the newest run alone
+        assert result is not None and result.runs == [old]
+        assert [r.run_id for r in store.list_runs()] == [newest]
