@@ -98,7 +98,22 @@ class RunFinished:
     result: RunResult
 
 
+@dataclass(frozen=True)
+class PrivacyStatus:
+    """What the profile's window rules did at the last capture (which window the agent is
+    confined to, how many windows were masked); sent when it changes."""
+
+    text: str
+
+
 LoopEvent = (
-    StateChanged | ScreenCaptured | TextDelta | ModelAnswered | StepRecorded | Problem | RunFinished
+    StateChanged
+    | ScreenCaptured
+    | TextDelta
+    | ModelAnswered
+    | StepRecorded
+    | Problem
+    | RunFinished
+    | PrivacyStatus
 )
 EventSink = Callable[[LoopEvent], None]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console_app.agent.backend import open_client
+from console_app.agent.events import PrivacyStatus, ScreenCaptured
 from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard, Rect
@@ -83,6 +84,7 @@ class Session:
 
             exclusion = with_rules
             focus_guard = CombinedGuard(focus_guard, privacy) if focus_guard else privacy
+            on_event = _with_privacy_status(on_event, privacy)
         return AgentLoop(
             client=self.client,
             screen=self.screen,
@@ -112,6 +114,24 @@ class Session:
             await self.client.aclose()
         if self.engine is not None:
             self.engine.stop()
+
+
+def _with_privacy_status(sink: Any, privacy: PrivacyFilter) -> Any:
+    """``sink`` that also gets a `PrivacyStatus` after a capture whenever the status changed
+    (the console and the terminal show which window the agent is confined to)."""
+    shown = [""]
+
+    def on_event(event: Any) -> None:
+        if sink is not None:
+            sink(event)
+        if isinstance(event, ScreenCaptured):
+            text = privacy.status()
+            if text != shown[0]:
+                shown[0] = text
+                if sink is not None:
+                    sink(PrivacyStatus(text))
+
+    return on_event
 
 
 async def open_session(

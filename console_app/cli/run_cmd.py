@@ -202,12 +202,9 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
             return "stop"
         return "retry" if answer.strip().lower() == "y" else "stop"
 
-    on_event: Any = printer
-    if session.privacy is not None:
-        on_event = PrivacyStatusPrinter(session.privacy.status, printer)
     loop = session.loop(
         approve=approver,
-        on_event=on_event,
+        on_event=printer,
         on_problem=on_problem,
         exclusion=terminal.rects,
         focus_guard=terminal.guard if terminal.found else None,
@@ -226,26 +223,6 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
     return EXIT_OK if result.succeeded else EXIT_FAILED
 
 
-class PrivacyStatusPrinter:
-    """Says on stderr which window the agent is confined to / what is masked, when it changes
-    (before the model sees the first screenshot, and whenever the windows change)."""
-
-    def __init__(self, status: Any, inner: Any) -> None:
-        self.status = status
-        self.inner = inner
-        self.shown = ""
-
-    def __call__(self, event: LoopEvent) -> None:
-        from console_app.agent.events import ScreenCaptured
-
-        if isinstance(event, ScreenCaptured):
-            text = self.status()
-            if text and text != self.shown:
-                self.shown = text
-                print(f"  privacy: {text}", file=sys.stderr, flush=True)
-        self.inner(event)
-
-
 class StepPrinter:
     """Prints each finished step (and the problems and the result) as text or JSON lines."""
 
@@ -254,9 +231,12 @@ class StepPrinter:
         self.as_json = as_json
 
     def __call__(self, event: LoopEvent) -> None:
-        from console_app.agent.events import Problem, RunFinished, StepRecorded
+        from console_app.agent.events import PrivacyStatus, Problem, RunFinished, StepRecorded
 
-        if isinstance(event, StepRecorded) and event.step.execution != "pending":
+        if isinstance(event, PrivacyStatus):
+            if event.text:
+                print(f"  privacy: {event.text}", file=sys.stderr, flush=True)
+        elif isinstance(event, StepRecorded) and event.step.execution != "pending":
             if event.step.decision != "pending":
                 self._step(event.step)
         elif isinstance(event, Problem):
