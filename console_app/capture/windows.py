@@ -113,6 +113,14 @@ class WindowLister:
                 self._drop()
                 raise WindowListError(f"the keyboard focus could not be read: {exc}") from exc
 
+    def _ancestors_of(self, window: int) -> list[int]:
+        with self._lock:
+            try:
+                self._open()
+                return self._ancestors(window)
+            except Exception:
+                return [window]
+
     def window_at(self, x: int, y: int) -> WindowInfo | None:
         """The topmost listed window containing the screen point (for "pick a window")."""
         for window in reversed(self.windows()):
@@ -230,3 +238,45 @@ class WindowLister:
             return self._ancestors(window)[-1]
         except Exception:
             return window
+
+
+def pick_window(timeout: float = 30.0, lister: WindowLister | None = None) -> WindowInfo | None:
+    """Wait for the user to click a window (the pointer turns into a crosshair) and return it,
+    or ``None`` (timeout, Esc/right click, no X11). Blocking: run it in a worker thread.
+
+    Uses ``xdotool selectwindow`` (xdotool is already needed for input), which grabs the
+    pointer until the click and names the window clicked."""
+    import shutil
+    import subprocess
+
+    xdotool = shutil.which("xdotool")
+    if xdotool is None or not WindowLister.supported():
+        return None
+    try:
+        done = subprocess.run(
+            [xdotool, "selectwindow"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    try:
+        picked = int(done.stdout.split()[0]) if done.returncode == 0 else None
+    except (IndexError, ValueError):
+        picked = None
+    if picked is None:
+        return None
+    own = lister is None
+    lister = lister or WindowLister()
+    try:
+        windows = lister.windows()
+        by_id = [w for w in windows if picked in w.ids]
+        if by_id:
+            return by_id[-1]
+        # a child of a listed window (the click landed on a widget's own X window)
+        ancestors = set(lister._ancestors_of(picked))
+        matches = [w for w in windows if w.ids & ancestors]
+        return matches[-1] if matches else None
+    except WindowListError:
+        return None
+    finally:
+        if own:
+            lister.close()

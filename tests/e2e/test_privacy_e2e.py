@@ -239,3 +239,28 @@ def test_only_window_leaves_only_the_target_visible(
     inner = region(mask, window, inset=-2)
     inner[...] = False  # everything but the target (with a 2 px margin for the scaling)
     assert float(image[mask].max()) <= 24, "something outside the target reached the backend"
+
+
+def test_picking_a_window_by_clicking_it_names_its_class(vault: Rect) -> None:
+    """Settings' "Pick a window…": the next click on the screen chooses the window."""
+    import threading
+
+    from console_app.capture.windows import pick_window
+    from console_app.core.privacy import window_for_rule
+
+    result: list[Any] = []
+    picker = threading.Thread(target=lambda: result.append(pick_window(timeout=20)))
+    picker.start()
+    centre = (vault.left + vault.width // 2, vault.top + vault.height // 2)
+    subprocess.run(["xdotool", "mousemove", str(centre[0]), str(centre[1])], check=True)
+    deadline = time.monotonic() + 15
+    while picker.is_alive() and time.monotonic() < deadline:
+        # the click only counts once xdotool holds the pointer grab; click until it answers
+        subprocess.run(["xdotool", "click", "1"], check=True)
+        picker.join(0.3)
+    picker.join(5)
+    assert result and result[0] is not None, "no window was picked"
+    window = result[0]
+    assert window.wm_class == VAULT_CLASS and window.title == VAULT_TITLE
+    rule = window_for_rule(window)
+    assert rule.wm_class == VAULT_CLASS and rule.matches(window)
