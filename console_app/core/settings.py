@@ -146,9 +146,9 @@ class PrivacySettings(BaseModel):
     ``keep_days`` / ``max_history_mb``: runs older than that, or the oldest runs beyond that
     total size on disk (database + screenshots), are deleted with their screenshots when the
     console starts (and every 6 hours while it is open) and after each ``console-app run``
-    (``None``: keep; the run that just ended is never deleted for size). ``secret_patterns``: extra regular
-    expressions whose matches are redacted in history and exports, on top of the built-in
-    API-key shapes and card numbers (``core/secret_patterns.py``).
+    (``None``: keep; the run that just ended is never deleted for size).
+    ``secret_patterns``: extra regular expressions whose matches are redacted in history and
+    exports, on top of the built-in API-key shapes and card numbers (``core/secret_patterns.py``).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

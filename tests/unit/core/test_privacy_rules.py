@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -20,9 +22,12 @@ from console_app.core.settings import Profile, Settings
 SCREEN = Rect(0, 0, 1000, 800)
 
 
-def win(wid: int, rect: tuple[int, int, int, int], title: str = "", cls: str = "", **kw) -> WindowInfo:  # type: ignore[no-untyped-def]
-    return WindowInfo(id=wid, rect=Rect.of(rect), title=title, instance=cls.lower(),
-                      wm_class=cls, **kw)  # fmt: skip
+def win(
+    wid: int, rect: tuple[int, int, int, int], title: str = "", cls: str = "", **kw: Any
+) -> WindowInfo:
+    return WindowInfo(
+        id=wid, rect=Rect.of(rect), title=title, instance=cls.lower(), wm_class=cls, **kw
+    )
 
 
 def covered(rects: tuple[Rect, ...] | list[Rect], x: int, y: int) -> bool:
