@@ -264,3 +264,21 @@ def test_picking_a_window_by_clicking_it_names_its_class(vault: Rect) -> None:
     assert window.wm_class == VAULT_CLASS and window.title == VAULT_TITLE
     rule = window_for_rule(window)
     assert rule.wm_class == VAULT_CLASS and rule.matches(window)
+
+
+def test_keys_are_refused_while_a_masked_window_has_the_focus(
+    target: TargetApp, vault: Rect, tmp_path: Path
+) -> None:
+    wid = subprocess.run(
+        ["xdotool", "search", "--class", VAULT_CLASS], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True, timeout=10)
+    try:
+        with ScriptedServer([{"type": "type", "text": "hunter2"}]) as server:
+            done = run_cli(tmp_path, server, "--mask-window", f"title:^{VAULT_TITLE}$")
+    finally:
+        target.command("focus", name="line_edit")
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = steps_of(done)
+    assert [s["execution"] for s in steps] == ["refused"], steps
+    assert "privacy rule" in steps[0]["execution_detail"]
