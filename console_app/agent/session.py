@@ -15,11 +15,16 @@ from console_app.agent.backend import open_client
 from console_app.agent.events import PrivacyStatus, ScreenCaptured
 from console_app.agent.loop import AgentLoop, Approver, LoopConfig, ProblemHandler, RectSource
 from console_app.agent.policy import PolicyTable
-from console_app.agent.ports import FocusGuard, Rect
+from console_app.agent.ports import FocusGuard
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
-from console_app.capture.privacy import CombinedGuard, PrivacyFilter
+from console_app.capture.privacy import (
+    CombinedGuard,
+    PrivacyComputer,
+    PrivacyFilter,
+    PrivacyScreen,
+)
 from console_app.capture.screen import ScreenCapturer
 from console_app.core.records import Recorder
 from console_app.core.settings import Profile
@@ -74,21 +79,20 @@ class Session:
             settle_seconds=profile.settle_ms / 1000,
         )
         privacy = self.privacy
+        screen: Any = self.screen
+        computer: Any = self.computer
         if privacy is not None:
-            # Rule-matched windows join the supervisor's own: masked in every capture and
-            # refused as targets; keys are refused while such a window has the focus.
-            own = exclusion
-
-            def with_rules() -> list[Rect]:
-                return [*(own() if own else ()), *privacy.rects()]
-
-            exclusion = with_rules
+            # Rule-matched windows join the supervisor's own: masked in every capture (listed
+            # on the capture thread) and refused as targets (checked on the input thread);
+            # keys are refused while such a window has the focus.
+            screen = PrivacyScreen(screen, privacy)
+            computer = PrivacyComputer(computer, privacy)
             focus_guard = CombinedGuard(focus_guard, privacy) if focus_guard else privacy
             on_event = _with_privacy_status(on_event, privacy)
         return AgentLoop(
             client=self.client,
-            screen=self.screen,
-            computer=self.computer,
+            screen=screen,
+            computer=computer,
             recorder=self.recorder,
             approve=approve,
             config=config,

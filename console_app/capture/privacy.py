@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from console_app.capture.windows import WindowLister, WindowListError
 from console_app.core.geometry import Rect, RectTuple
@@ -153,3 +153,41 @@ class CombinedGuard:
             if refusal:
                 return refusal
         return None
+
+
+class _Screen(Protocol):
+    def capture(self, mask: Sequence[Any] = ()) -> Any: ...
+
+
+class _Computer(Protocol):
+    def execute(self, action: Any, mapping: Any, *, forbidden: Sequence[Any] = ()) -> Any: ...
+
+
+class PrivacyScreen:
+    """A screen source whose captures also mask what the rules protect. The windows are listed
+    on the capture thread (a few ms of X round trips), never on the GUI thread."""
+
+    def __init__(self, screen: _Screen, privacy: PrivacyFilter) -> None:
+        self.inner = screen
+        self.privacy = privacy
+
+    def capture(self, mask: Sequence[Any] = ()) -> Any:
+        return self.inner.capture([*mask, *self.privacy.rects()])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class PrivacyComputer:
+    """A computer that refuses targets on what the rules protect, checked on the input thread
+    right before the action (the windows may have moved since the capture)."""
+
+    def __init__(self, computer: _Computer, privacy: PrivacyFilter) -> None:
+        self.inner = computer
+        self.privacy = privacy
+
+    def execute(self, action: Any, mapping: Any, *, forbidden: Sequence[Any] = ()) -> Any:
+        return self.inner.execute(action, mapping, forbidden=[*forbidden, *self.privacy.rects()])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
