@@ -20,6 +20,7 @@ from console_app.cli.terminal import flush_input
 if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
     from console_app.agent.events import LoopEvent
     from console_app.agent.session import Session
+    from console_app.core.privacy import WindowRule
     from console_app.core.records import StepRecord
     from console_app.core.settings import Policy, Profile
 
@@ -85,7 +86,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def resolve_profile(args: argparse.Namespace) -> Profile:
     """The active (or named) profile with the command line's overrides applied."""
-    from console_app.core.privacy import parse_rule
     from console_app.core.secret_patterns import configure
     from console_app.core.settings import Profile, default_profiles
     from console_app.core.settings_store import SettingsStore, resolve_startup
@@ -116,8 +116,8 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
         updates["stream"] = True
     if args.approve == "auto":
         updates["policy"] = auto_policy(profile.policy).model_dump()
-    mask = [parse_rule(text) for text in getattr(args, "mask_window", None) or ()]
-    only = [parse_rule(text) for text in getattr(args, "only_window", None) or ()]
+    mask = [_rule("--mask-window", text) for text in getattr(args, "mask_window", None) or ()]
+    only = [_rule("--only-window", text) for text in getattr(args, "only_window", None) or ()]
     if mask:
         updates["mask_windows"] = [r.model_dump() for r in (*profile.mask_windows, *mask)]
     if only:  # the command line names the app for this run: it replaces the profile's choice
@@ -125,6 +125,18 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
     if updates:
         profile = Profile.model_validate({**profile.model_dump(), **updates})
     return profile
+
+
+def _rule(option: str, text: str) -> WindowRule:
+    from pydantic import ValidationError
+
+    from console_app.core.privacy import parse_rule
+
+    try:
+        return parse_rule(text)
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{option} {text!r}: {reason}") from None
 
 
 def auto_policy(policy: Policy) -> Policy:
