@@ -160,29 +160,32 @@ class WindowLister:
                     int(geometry.width) + 2 * border,
                     int(geometry.height) + 2 * border,
                 )
-                client = self._client(child, 0) or child
+                client = self._client(child)
                 out.append(self._info(child, client, rect, bool(attributes.override_redirect)))
             except Exception:  # a window that vanished while it was being read
                 log.debug("skipping window 0x%x", getattr(child, "id", 0), exc_info=True)
         return out
 
-    def _client(self, window: Any, depth: int) -> Any | None:
-        """The window below ``window`` carrying WM_STATE (or WM_CLASS without a WM)."""
+    def _client(self, top: Any) -> Any:
+        """The application's window for a root child: itself when it carries WM_STATE (set by
+        a window manager) or WM_CLASS (no window manager), else the first window below it
+        carrying WM_STATE (a frame around its client), else itself."""
         wm_state = self._atom("WM_STATE")
-        if window.get_full_property(wm_state, 0) is not None:
-            return window
+        if top.get_full_property(wm_state, 0) is not None or top.get_wm_class() is not None:
+            return top
+        found = self._below_with_state(top, wm_state, 1)
+        return found if found is not None else top
+
+    def _below_with_state(self, window: Any, wm_state: int, depth: int) -> Any | None:
+        for child in window.query_tree().children:
+            if child.get_full_property(wm_state, 0) is not None:
+                return child
         if depth >= _MAX_DEPTH:
             return None
         for child in window.query_tree().children:
-            found = self._client(child, depth + 1)
+            found = self._below_with_state(child, wm_state, depth + 1)
             if found is not None:
                 return found
-        if depth == 0 and window.get_wm_class() is None:
-            # No WM_STATE anywhere below: a frame without a managed client, or no window
-            # manager at all. Prefer a child that names itself.
-            for child in window.query_tree().children:
-                if child.get_wm_class() is not None:
-                    return child
         return None
 
     def _info(self, top: Any, client: Any, rect: Rect, override: bool) -> WindowInfo:
