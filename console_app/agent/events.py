@@ -113,10 +113,23 @@ class RunFinished:
     result: RunResult
 
 
+@dataclass(frozen=True)
+class PrivacyStatus:
+    """What the profile's window rules did at the last capture (which window the agent is
+    confined to, how many windows were masked); sent when it changes."""
+
+    text: str
+
+
 LoopEvent = (
     StateChanged
     | ScreenCaptured
     | ScreenSettled
-    | TextDelta | ModelAnswered | StepRecorded | Problem | RunFinished
+    | TextDelta
+    | ModelAnswered
+    | StepRecorded
+    | Problem
+    | RunFinished
+    | PrivacyStatus
 )
 EventSink = Callable[[LoopEvent], None]

@@ -19,6 +19,7 @@ from console_app.agent.context import (
     RectSource,
     StaleHandler,
 )
+from console_app.agent.events import PrivacyStatus, ScreenCaptured
 from console_app.agent.loop import AgentLoop
 from console_app.agent.policy import PolicyTable
 from console_app.agent.ports import FocusGuard
@@ -26,6 +27,12 @@ from console_app.agent.screen_truth import SettleConfig
 from console_app.agent.turns import RequestSettings
 from console_app.api.client import ResponsesClient
 from console_app.api.local_engine import LocalEngine
+from console_app.capture.privacy import (
+    CombinedGuard,
+    PrivacyComputer,
+    PrivacyFilter,
+    PrivacyScreen,
+)
 from console_app.capture.screen import ScreenCapturer
 from console_app.core.dialect import WireNames, choose_api, wire_names
 from console_app.core.records import Recorder
@@ -45,6 +52,8 @@ class Session:
     computer: Computer
     recorder: Recorder
     engine: LocalEngine | None = None
+    privacy: PrivacyFilter | None = None
+    """The profile's window rules (masked windows, "only this app"), when it has any."""
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -87,10 +96,21 @@ class Session:
             ),
             stale_guard=profile.stale_guard,
         )
+        privacy = self.privacy
+        screen: Any = self.screen
+        computer: Any = self.computer
+        if privacy is not None:
+            # Rule-matched windows join the supervisor's own: masked in every capture (listed
+            # on the capture thread) and refused as targets (checked on the input thread);
+            # keys are refused while such a window has the focus.
+            screen = PrivacyScreen(screen, privacy)
+            computer = PrivacyComputer(computer, privacy)
+            focus_guard = CombinedGuard(focus_guard, privacy) if focus_guard else privacy
+            on_event = _with_privacy_status(on_event, privacy)
         return AgentLoop(
             client=self.client,
-            screen=self.screen,
-            computer=self.computer,
+            screen=screen,
+            computer=computer,
             recorder=self.recorder,
             approve=approve,
             config=config,
@@ -110,10 +130,31 @@ class Session:
             self.computer.close()
         with contextlib.suppress(Exception):
             self.screen.close()
+        if self.privacy is not None:
+            with contextlib.suppress(Exception):
+                self.privacy.close()
         with contextlib.suppress(Exception):
             await self.client.aclose()
         if self.engine is not None:
             self.engine.stop()
+
+
+def _with_privacy_status(sink: Any, privacy: PrivacyFilter) -> Any:
+    """``sink`` that also gets a `PrivacyStatus` after a capture whenever the status changed
+    (the console and the terminal show which window the agent is confined to)."""
+    shown = [""]
+
+    def on_event(event: Any) -> None:
+        if sink is not None:
+            sink(event)
+        if isinstance(event, ScreenCaptured):
+            text = privacy.status()
+            if text != shown[0]:
+                shown[0] = text
+                if sink is not None:
+                    sink(PrivacyStatus(text))
+
+    return on_event
 
 
 async def open_session(
@@ -150,4 +191,9 @@ async def open_session(
         if engine is not None:
             engine.stop()
         raise
-    return Session(profile, client, screen, computer, recorder, engine)
+    privacy = (
+        PrivacyFilter(profile.mask_windows, profile.only_windows)
+        if profile.mask_windows or profile.only_windows
+        else None
+    )
+    return Session(profile, client, screen, computer, recorder, engine, privacy)

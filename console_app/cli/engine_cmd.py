@@ -20,10 +20,31 @@ def add_parser(commands: Any) -> None:
         help="write {port, pid} as JSON here once listening (used by the console)",
     )
     parser.add_argument("--data-dir", help="where the engine keeps its SQLite state")
+    parser.add_argument(
+        "--keep-days",
+        type=_days,
+        help="delete stored responses older than this many days, at start and hourly "
+        "(default 7, or $CONSOLE_ENGINE_KEEP_DAYS; 0 keeps everything)",
+    )
     parser.set_defaults(handler=_run)
 
 
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not 0 <= days < float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 (keep everything) or more")
+    return days
+
+
 def _run(args: argparse.Namespace) -> int:
+    import os
+
+    from console_app.engine.retention import KEEP_DAYS_ENV
     from console_app.engine.server import serve
 
+    if args.keep_days is not None:
+        os.environ[KEEP_DAYS_ENV] = repr(args.keep_days)
     return serve(host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir)

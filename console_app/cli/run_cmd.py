@@ -21,6 +21,7 @@ from console_app.cli.terminal import flush_input
 if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
     from console_app.agent.events import LoopEvent
     from console_app.agent.session import Session
+    from console_app.core.privacy import WindowRule
     from console_app.core.records import StepRecord
     from console_app.core.settings import Policy, Profile
 
@@ -58,6 +59,23 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--max-steps", type=int, help="step budget")
     parser.add_argument("--stream", action="store_true", help="use server-sent events")
     parser.add_argument("--json", action="store_true", help="print one JSON object per step")
+    parser.add_argument(
+        "--mask-window",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="mask every window whose title or WM_CLASS matches (class:REGEX / title:REGEX "
+        "for one of them) in every screenshot, and refuse it as a target; repeatable, added "
+        "to the profile's rules",
+    )
+    parser.add_argument(
+        "--only-window",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="confine the agent to the matching window(s): everything else is masked and "
+        "actions outside are refused; repeatable",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -76,11 +94,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def resolve_profile(args: argparse.Namespace) -> Profile:
     """The active (or named) profile with the command line's overrides applied."""
+    from console_app.core.secret_patterns import configure
     from console_app.core.settings import Profile, default_profiles
     from console_app.core.settings_store import SettingsStore, resolve_startup
 
     startup = resolve_startup(SettingsStore())
     settings = startup.settings
+    configure(settings.privacy.secret_patterns, builtin=settings.privacy.redact_builtin_secrets)
     name = args.profile or settings.active_profile
     if settings.has_profile(name):
         profile = settings.profile(name)
@@ -104,6 +124,12 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
         updates["policy"] = auto_policy(profile.policy).model_dump()
     if getattr(args, "api", None):
         updates["api"] = args.api
+    mask = [_rule("--mask-window", text) for text in getattr(args, "mask_window", None) or ()]
+    only = [_rule("--only-window", text) for text in getattr(args, "only_window", None) or ()]
+    if mask:
+        updates["mask_windows"] = [r.model_dump() for r in (*profile.mask_windows, *mask)]
+    if only:  # the command line names the app for this run: it replaces the profile's choice
+        updates["only_windows"] = [r.model_dump() for r in only]
     if updates:
         profile = Profile.model_validate({**profile.model_dump(), **updates})
     if startup.notice and profile.is_local:
@@ -132,6 +158,18 @@ def startup_lines(profile: Profile, backend: str, api_from_cli: str | None) -> l
         f"backend: {where}, model {profile.model}",
         f"api: {wire_names(api, profile.model, profile.environment).describe()} ({reason})",
     ]
+
+
+def _rule(option: str, text: str) -> WindowRule:
+    from pydantic import ValidationError
+
+    from console_app.core.privacy import parse_rule
+
+    try:
+        return parse_rule(text)
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{option} {text!r}: {reason}") from None
 
 
 def auto_policy(policy: Policy) -> Policy:
@@ -172,8 +210,21 @@ async def _main(args: argparse.Namespace, profile: Profile) -> int:
         return await _supervise(args, session, out)
     finally:
         await session.aclose()
+        await asyncio.to_thread(_apply_retention, recorder)
         recorder.close()
         flush_input()  # nothing the agent typed may reach the shell after we exit
+
+
+def _apply_retention(recorder: object) -> None:
+    """The retention settings (``privacy.keep_days`` / ``max_history_mb``), after the run."""
+    from console_app.core.settings_store import SettingsError, SettingsStore
+    from console_app.history.retention import apply_retention
+
+    try:
+        privacy = SettingsStore().load().privacy
+    except (SettingsError, OSError):
+        return
+    apply_retention(recorder, privacy.keep_days, privacy.max_history_mb)
 
 
 def _desktop_problem(session: Session) -> str | None:
@@ -240,9 +291,12 @@ class StepPrinter:
         self._printed: set[tuple[int, str]] = set()  # a step re-recorded unchanged prints once
 
     def __call__(self, event: LoopEvent) -> None:
-        from console_app.agent.events import Problem, RunFinished, StepRecorded
+        from console_app.agent.events import PrivacyStatus, Problem, RunFinished, StepRecorded
 
-        if isinstance(event, StepRecorded) and event.step.execution != "pending":
+        if isinstance(event, PrivacyStatus):
+            if event.text:
+                print(f"  privacy: {event.text}", file=sys.stderr, flush=True)
+        elif isinstance(event, StepRecorded) and event.step.execution != "pending":
             key = (event.step.index, event.step.execution)
             if event.step.decision != "pending" and key not in self._printed:
                 self._printed.add(key)

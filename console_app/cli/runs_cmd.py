@@ -1,4 +1,4 @@
-"""``console-app runs list|export``: the run history from a terminal.
+"""``console-app runs list|export|delete|prune``: the run history from a terminal.
 
 Exit codes (shared with ``responses``): 0 done, 1 an API or user error (one line on stderr),
 2 a usage error (argparse). ``--json`` prints machine-readable output on stdout only.
@@ -26,7 +26,7 @@ RUN_SORT_KEYS = ("started_at", "ended_at", "status", "profile", "model", "task",
 def add_parser(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
         "runs",
-        help="list past runs, export one as an HTML + JSON report",
+        help="list, export, delete and prune past runs",
         description="The console's run history (the SQLite database in the data dir).",
     )
     actions = parser.add_subparsers(dest="runs_action", metavar="ACTION", required=True)
@@ -52,11 +52,36 @@ def add_parser(commands: Any) -> None:
     export.add_argument("run_id", metavar="ID")
     export.add_argument("--out", type=Path, default=Path(), help="folder to write to (.)")
     export.add_argument("--json", action="store_true", help="print the file paths as JSON")
+    export.add_argument(
+        "--no-screenshots",
+        action="store_true",
+        help="leave every screenshot out of the report",
+    )
     export.set_defaults(handler=guarded(_export))
+
+    delete = actions.add_parser(
+        "delete", help="delete runs with their steps and screenshots (not their responses)"
+    )
+    delete.add_argument("run_ids", metavar="ID", nargs="+")
+    delete.set_defaults(handler=guarded(_delete))
+
+    prune = actions.add_parser(
+        "prune",
+        help="delete old runs (and their screenshots) by age and/or total size",
+        description="Delete runs that started more than DAYS ago, then the oldest runs until "
+        "the history (database + screenshots) fits in SIZE; then remove screenshot files no "
+        "step uses and compact the database. Without options, the retention settings "
+        "(privacy.keep_days / privacy.max_history_mb) are used. Running runs are kept.",
+    )
+    prune.add_argument("--older-than", type=_days, metavar="DAYS", help="age limit in days")
+    prune.add_argument("--max-size", type=_size, metavar="SIZE", help="e.g. 500M, 2G, 750k")
+    prune.add_argument("--json", action="store_true", help="print the result as JSON")
+    prune.set_defaults(handler=guarded(_prune))
 
 
 def _list(args: argparse.Namespace) -> int:
     from console_app.history.models import RunFilter
+    from console_app.history.retention import disk_usage
 
     with open_history() as store:
         run_filter = RunFilter(status=args.status, profile=args.filter_profile, text=args.text)
@@ -64,6 +89,7 @@ def _list(args: argparse.Namespace) -> int:
             run_filter, args.sort, not args.ascending, limit=args.limit, offset=args.offset
         )
         total = store.count_runs(run_filter)
+        usage = disk_usage(store)
     if args.json:
         print_json([run.model_dump(mode="json") for run in runs])
         return 0
@@ -79,21 +105,101 @@ def _list(args: argparse.Namespace) -> int:
         for run in runs
     ]
     print_table(("RUN", "STATUS", "STEPS", "PROFILE", "STARTED (UTC)", "TASK"), rows)
-    print(f"{len(runs)} of {total} run(s)", file=sys.stderr)
+    print(f"{len(runs)} of {total} run(s); history: {usage.describe()}", file=sys.stderr)
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from console_app.history.report import export_run
 
+    configure_secret_patterns()
     with open_history() as store:
-        files = export_run(store, args.run_id, args.out)
+        files = export_run(
+            store, args.run_id, args.out, include_screenshots=not args.no_screenshots
+        )
     if args.json:
         print_json({"run_id": args.run_id, "html": str(files.html), "json": str(files.json)})
     else:
         print(files.html)
         print(files.json)
     return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from console_app.history.models import HistoryError
+
+    missing = []
+    with open_history() as store:
+        for run_id in args.run_ids:
+            if store.delete_run(run_id):
+                print(f"deleted {run_id}")
+            else:
+                missing.append(run_id)
+    if missing:
+        raise HistoryError(f"no run {', '.join(map(repr, missing))} in the history")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from console_app.history.retention import prune
+
+    days, size = args.older_than, args.max_size
+    if days is None and size is None:
+        privacy = load_settings().privacy
+        days = privacy.keep_days
+        size = int(privacy.max_history_mb * 1024 * 1024) if privacy.max_history_mb else None
+        if days is None and size is None:
+            return fail(
+                "nothing to prune by: give --older-than DAYS and/or --max-size SIZE, or set "
+                "privacy.keep_days / privacy.max_history_mb in the settings"
+            )
+    with open_history() as store:
+        result = prune(store, older_than_days=days, max_bytes=size)
+    if args.json:
+        print_json(
+            {
+                "deleted_runs": result.runs,
+                "files_removed": result.files_removed,
+                "kept_running": result.skipped_running,
+                "bytes_before": result.before.total if result.before else None,
+                "bytes_after": result.after.total if result.after else None,
+            }
+        )
+    else:
+        print(result.describe())
+    return 0
+
+
+def configure_secret_patterns() -> None:
+    """Apply the user's typed-secret patterns (settings ``privacy``) to this process; an
+    unreadable settings file leaves the built-in patterns on."""
+    from console_app.core.secret_patterns import configure
+    from console_app.core.settings_store import SettingsError
+
+    try:
+        privacy = load_settings().privacy
+    except (SettingsError, OSError):
+        return
+    configure(privacy.secret_patterns, builtin=privacy.redact_builtin_secrets)
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not days >= 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of days, 0 or more")
+    return days
+
+
+def _size(value: str) -> int:
+    from console_app.history.retention import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------- shared helpers

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from console_app.core.geometry import CoordinateSpace
 from console_app.core.keys import parse_chord
+from console_app.core.privacy import WindowRule
 
 ProfileKind = Literal["local", "lightcone", "openai"]
 Environment = Literal["desktop", "browser"]
@@ -94,6 +95,10 @@ class Profile(BaseModel):
     # model saw the screen (ask the human; auto-approved actions go back to the model).
     stale_guard: bool = True
     policy: Policy = Field(default_factory=Policy)
+    # Privacy (core/privacy.py): windows masked in every screenshot and never a target, and
+    # "only this app" (everything but these windows masked, actions outside them refused).
+    mask_windows: list[WindowRule] = Field(default_factory=list)
+    only_windows: list[WindowRule] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -157,6 +162,37 @@ def default_profiles() -> list[Profile]:
     ]
 
 
+class PrivacySettings(BaseModel):
+    """How long the history keeps runs, and what typed text counts as a secret.
+
+    ``keep_days`` / ``max_history_mb``: runs older than that, or the oldest runs beyond that
+    total size on disk (database + screenshots), are deleted with their screenshots when the
+    console starts (and every 6 hours while it is open) and after each ``console-app run``
+    (``None``: keep; the run that just ended is never deleted for size).
+    ``secret_patterns``: extra regular expressions whose matches are redacted in history and
+    exports, on top of the built-in API-key shapes and card numbers (``core/secret_patterns.py``).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    keep_days: float | None = Field(default=None, gt=0, le=36_500)
+    max_history_mb: float | None = Field(default=None, gt=0)
+    secret_patterns: list[str] = Field(default_factory=list)
+    redact_builtin_secrets: bool = True
+
+    @field_validator("secret_patterns")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        import re
+
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc}): {pattern!r}") from None
+        return patterns
+
+
 SETTINGS_SCHEMA_VERSION = 1
 """Version of the settings file layout; `core.settings_store` migrates older files up to it."""
 
@@ -173,6 +209,7 @@ class Settings(BaseModel):
     schema_version: int = SETTINGS_SCHEMA_VERSION
     active_profile: str = LOCAL_PROFILE
     profiles: list[Profile] = Field(default_factory=default_profiles, min_length=1)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -210,6 +247,7 @@ class Settings(BaseModel):
             schema_version=self.schema_version,
             active_profile=self.active_profile,
             profiles=profiles,
+            privacy=self.privacy,
         )
 
     def without_profile(self, name: str) -> Settings:
@@ -219,5 +257,8 @@ class Settings(BaseModel):
             raise ValueError("the last profile cannot be removed")
         active = self.active_profile if self.active_profile != name else profiles[0].name
         return Settings(
-            schema_version=self.schema_version, active_profile=active, profiles=profiles
+            schema_version=self.schema_version,
+            active_profile=active,
+            profiles=profiles,
+            privacy=self.privacy,
         )

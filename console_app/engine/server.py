@@ -33,6 +33,7 @@ from console_app.core.redact import RedactingFilter, register_secret
 from console_app.core.secrets import ENGINE_TOKEN_ENV as TOKEN_ENV
 from console_app.engine.app import build_app
 from console_app.engine.ocr import OcrReader
+from console_app.engine.retention import start_pruning
 from console_app.engine.service import EngineService
 from console_app.engine.store import ResponseStore
 
@@ -137,6 +138,7 @@ def make_server(
     interrupted = store.fail_interrupted()
     if interrupted:
         log.info("marked %d response(s) left in progress by a previous run as failed", interrupted)
+    start_pruning(store)  # responses older than CONSOLE_ENGINE_KEEP_DAYS (7) are deleted
     ocr = OcrReader()
     service = EngineService(store, ocr)
 

@@ -111,6 +111,16 @@ class ResponseStore:
             self.save(response, None, None)
         return len(rows)
 
+    def prune(self, created_before: float) -> int:
+        """Delete finished responses created before ``created_before`` (Unix seconds); returns
+        how many (``engine/retention.py`` decides when)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM responses WHERE created_at < ? AND status != 'in_progress'",
+                (int(created_before),),
+            )
+        return cursor.rowcount
+
     def count(self) -> int:
         with self._lock:
             row = self._db.execute("SELECT COUNT(*) FROM responses").fetchone()

@@ -168,7 +168,7 @@ class Planner:
             if rect.contains(*physical):
                 raise ActionRefused(
                     f"target {point} is on a protected area {rect.as_tuple()} "
-                    "(the console's own window)"
+                    "(the supervisor's own window, or one masked by a privacy rule)"
                 )
         if self.backend.is_failsafe_point(*point):
             raise ActionRefused(

@@ -7,7 +7,11 @@ size; the run's final result is at the top. The JSON carries the same facts for 
 are named by their SHA-256, not embedded).
 
 Neither file can carry a key: every value is scrubbed again on the way out (``scrub.py``), on
-top of the scrubbing the store already did on the way in, and auth-looking fields are dropped.
+top of the scrubbing the store already did on the way in, and auth-looking fields are dropped;
+typed secrets (API-key shapes, card numbers, the user's patterns) become ``[SECRET]``.
+
+``include_screenshots=False`` (``runs export --no-screenshots``) leaves every screenshot out:
+the HTML says where one was, the JSON names no image.
 """
 
 from __future__ import annotations
@@ -62,28 +66,38 @@ class ReportFiles:
     json: Path
 
 
-def export_run(store: HistoryStore, run_id: str, out_dir: Path) -> ReportFiles:
+def export_run(
+    store: HistoryStore, run_id: str, out_dir: Path, *, include_screenshots: bool = True
+) -> ReportFiles:
     """Write ``<run_id>.html`` and ``<run_id>.json`` into ``out_dir``; returns their paths."""
     run = store.get_run(run_id)
     if run is None:
         raise HistoryError(f"no run {run_id!r} in the history")
     steps = store.steps_of(run_id)
-    images = {step.index: store.load_screenshot(step) for step in steps}
+    images = (
+        {step.index: store.load_screenshot(step) for step in steps} if include_screenshots else {}
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(
         out_dir / f"{_safe_name(run_id)}.html", out_dir / f"{_safe_name(run_id)}.json"
     )
-    files.html.write_text(render_html(run, steps, images), encoding="utf-8")
-    data = report_data(run, steps)
+    files.html.write_text(
+        render_html(run, steps, images, include_screenshots=include_screenshots),
+        encoding="utf-8",
+    )
+    data = report_data(run, steps, include_screenshots=include_screenshots)
     files.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return files
 
 
-def report_data(run: RunSummary, steps: list[StoredStep]) -> dict[str, Any]:
+def report_data(
+    run: RunSummary, steps: list[StoredStep], *, include_screenshots: bool = True
+) -> dict[str, Any]:
     """The JSON report (already scrubbed)."""
-    step_dicts = [
-        step.model_dump(mode="json", exclude={"screenshot", "screenshot_path"}) for step in steps
-    ]
+    left_out = {"screenshot", "screenshot_path"}
+    if not include_screenshots:
+        left_out |= {"screenshot_sha256", "screenshot_mime"}
+    step_dicts = [step.model_dump(mode="json", exclude=left_out) for step in steps]
     data = {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
@@ -91,13 +105,20 @@ def report_data(run: RunSummary, steps: list[StoredStep]) -> dict[str, Any]:
         "exported_by": f"operator-console {__version__}",
         "run": {**run.model_dump(mode="json"), "duration_s": run.duration_s},
         "final_result": run.result,
+        "screenshots_included": include_screenshots,
         "steps": step_dicts,
     }
     cleaned: dict[str, Any] = scrub_obj(data)
     return cleaned
 
 
-def render_html(run: RunSummary, steps: list[StoredStep], images: dict[int, bytes | None]) -> str:
+def render_html(
+    run: RunSummary,
+    steps: list[StoredStep],
+    images: dict[int, bytes | None],
+    *,
+    include_screenshots: bool = True,
+) -> str:
     """The HTML report (every text value scrubbed and escaped)."""
     tokens = f"{run.input_tokens} in / {run.output_tokens} out"
     meta = [
@@ -114,7 +135,7 @@ def render_html(run: RunSummary, steps: list[StoredStep], images: dict[int, byte
         '<section class="result"><h2>Final result'
         f"{_badge(run.status)}</h2><p>{_t(run.result or 'no result recorded')}</p></section>",
         '<section class="steps">',
-        *(_step_html(run, step, images.get(step.index)) for step in steps),
+        *(_step_html(run, step, images.get(step.index), include_screenshots) for step in steps),
         "</section>",
         f"<footer>Exported by Operator Console {_t(__version__)} on "
         f"{_t(_time(datetime.now(UTC)))}. API keys, tokens and auth headers are never included."
@@ -128,7 +149,9 @@ def render_html(run: RunSummary, steps: list[StoredStep], images: dict[int, byte
     )
 
 
-def _step_html(run: RunSummary, step: StoredStep, image: bytes | None) -> str:
+def _step_html(
+    run: RunSummary, step: StoredStep, image: bytes | None, include_screenshots: bool = True
+) -> str:
     action = scrub_obj(step.action) if step.action else None
     edited = scrub_obj(step.edited_action) if step.edited_action else None
     title = step.summary or step.action_type or "step"
@@ -136,7 +159,9 @@ def _step_html(run: RunSummary, step: StoredStep, image: bytes | None) -> str:
         f'<article class="step" id="step-{step.index}">',
         f"<h2>Step {step.index + 1}: {_t(title)}{_badge(step.decision)}</h2>",
     ]
-    if image:
+    if not include_screenshots:
+        parts.append('<p class="noshot">Screenshot left out of this export.</p>')
+    elif image:
         size = step.viewport or _image_size(image)
         mime = step.screenshot_mime or "image/jpeg"
         data_url = f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"

@@ -96,6 +96,7 @@ def build_console(
     notice: str | None = None
     if settings is None:
         settings, notice = load_settings()
+    _apply_privacy_settings(settings)
     sessions = SessionManager(recorder or MemoryRecorder(), opener or default_opener)
     holder: dict[str, Any] = {}
 
@@ -126,6 +127,46 @@ def build_console(
     return Console(window, controller, profiles, sessions, hotkey)
 
 
+def _apply_privacy_settings(settings: Any) -> None:
+    """The user's typed-secret patterns, for everything this process records and exports."""
+    privacy = getattr(settings, "privacy", None)
+    if privacy is not None:
+        from console_app.core.secret_patterns import configure
+
+        configure(privacy.secret_patterns, builtin=privacy.redact_builtin_secrets)
+
+
+RETENTION_INTERVAL_MS = 6 * 3600 * 1000
+
+
+def start_retention(recorder: Any, window: Any) -> Any:
+    """Apply the history retention settings now and every 6 hours while the console is open,
+    each time in a worker thread (re-reading the settings, which Settings… may have changed)."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    def prune() -> None:
+        from console_app.core.settings_store import SettingsError, SettingsStore
+        from console_app.history.retention import apply_retention
+
+        try:
+            privacy = SettingsStore().load().privacy
+        except (SettingsError, OSError):
+            return
+        apply_retention(recorder, privacy.keep_days, privacy.max_history_mb)
+
+    def start() -> None:
+        threading.Thread(target=prune, name="history-retention", daemon=True).start()
+
+    timer = QTimer(window)
+    timer.setInterval(RETENTION_INTERVAL_MS)
+    timer.timeout.connect(start)
+    timer.start()
+    start()
+    return timer
+
+
 def freeze_startup_objects() -> None:
     """Keep what exists once the console is built (modules, classes, the window — all of it
     lives as long as the app) out of every later full garbage collection.
@@ -140,9 +181,7 @@ def freeze_startup_objects() -> None:
 def display_problem() -> str | None:
     """Why the window cannot open here, in words (Qt would abort the process instead)."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith(
-        "linux"
-    ):
+    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith("linux"):
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
@@ -173,6 +212,7 @@ def run_console(profile: str | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     console = build_console(recorder=open_recorder(), profile=profile)
+    start_retention(console.sessions.recorder, console.window)
     freeze_startup_objects()
     window = console.window
     closed = asyncio.Event()

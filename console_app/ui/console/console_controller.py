@@ -26,6 +26,7 @@ from console_app.agent.events import (
     LoopEvent,
     LoopState,
     ModelAnswered,
+    PrivacyStatus,
     Problem,
     RunFinished,
     RunResult,
@@ -179,6 +180,7 @@ class ConsoleController(QObject):
         w.live.clear()
         w.timeline_model.clear()
         self.screen.clear()
+        w.screenshot.privacy_label.setVisible(False)
         self.problems.dismiss()
         self._set_running_ui()
         self.runStarted.emit()
@@ -297,6 +299,9 @@ class ConsoleController(QObject):
             self._on_state(event)
         elif isinstance(event, ScreenCaptured):
             self.screen.show_capture(event.screenshot)
+        elif isinstance(event, PrivacyStatus):
+            w.screenshot.privacy_label.setText(event.text)
+            w.screenshot.privacy_label.setVisible(bool(event.text))
         elif isinstance(event, TextDelta):
             if not self._streamed[event.kind]:
                 self._clear_box(event.kind)  # a new turn's stream starts afresh

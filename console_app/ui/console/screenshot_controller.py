@@ -4,7 +4,10 @@
 screenshot with the proposal (and, in edit mode, the edited preview). *Review* shows a step the
 supervisor picked in the timeline, with the action that step ran (the edited one if edited).
 A new approval request always switches back to live, so the decision is never taken on an old
-picture. Decoding happens in the `ImageLoader` pool; the view updates when the image is ready.
+picture. *What the model sees* (a toggle) shows the bare image exactly as it was sent — after
+masking and scaling, nothing drawn on it — with its size and what was masked; the history keeps
+that same image. Decoding happens in the `ImageLoader` pool; the view updates when the image
+is ready.
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ def shot_key(data: bytes) -> Hashable:
     return ("shot", hash(data), len(data))
 
 
+def sent_facts(shot: Any) -> str:
+    """``1280×720 image/jpeg, 143 KB as sent, 2 areas masked`` for a capture."""
+    masked = len(getattr(shot, "masked", ()) or ())
+    size = len(shot.data) / 1024
+    areas = f"{masked} area{'s' if masked != 1 else ''} masked" if masked else "nothing masked"
+    return f"{shot.width}×{shot.height} {shot.mime}, {size:.0f} KB as sent, {areas}"
+
+
 class ScreenController(QObject):
     """Keeps the screenshot view in step: the live capture, or a timeline step when one is
     selected, with the approval controller's overlays drawn on it.
@@ -59,8 +70,11 @@ class ScreenController(QObject):
         self._shown_key: Hashable | None = None
         self._review_key: Hashable | None = None
         self._review_overlay: Overlay | None = None
+        self.model_view = False
+        self._live_facts = ""
         view.canvas.clicked.connect(self._canvas_clicked)
         view.live_button.clicked.connect(self.back_to_live)
+        view.model_view_button.toggled.connect(self.set_model_view)
         approval.overlaysChanged.connect(self.refresh)
 
     # ------------------------------------------------------------------ live
@@ -68,14 +82,18 @@ class ScreenController(QObject):
     def show_capture(self, shot: Any) -> None:
         """A new capture arrived (the loop's ScreenCaptured)."""
         self._live_key = shot_key(shot.data)
+        self._live_facts = sent_facts(shot)
         image = self.loader.request(self._live_key, shot.data)
         if self.live and image is not None:
             self._show(self._live_key, image)
 
     def show_request(self, request: ApprovalRequest) -> None:
-        """An approval request: back to live, on the request's own screenshot."""
+        """An approval request: back to live, on the request's own screenshot, with the
+        proposal drawn (the model's bare view is left: a decision needs the overlay)."""
         self.live = True
         self.reviewing = None
+        self.model_view = False
+        self.view.model_view_button.setChecked(False)
         self.show_capture(request.screenshot)
         self.refresh()
 
@@ -141,9 +159,25 @@ class ScreenController(QObject):
             self.view.canvas.set_image(image)
         self.refresh()
 
+    def set_model_view(self, on: bool) -> None:
+        """Show the image as sent, with nothing drawn on it (or the annotated view again)."""
+        self.model_view = on
+        if self.view.model_view_button.isChecked() != on:
+            self.view.model_view_button.setChecked(on)
+        self.refresh()
+
     def refresh(self) -> None:
         canvas = self.view.canvas
-        if self.live:
+        if self.model_view:
+            canvas.set_editing(False)
+            canvas.set_overlays([])
+            step = self.reviewing
+            if self.live:
+                facts = self._live_facts or "no capture yet"
+                self.view.caption.setText(f"What the model sees — {facts}")
+            elif step is not None:
+                self.view.caption.setText(f"Step {step.index + 1} as sent to the model")
+        elif self.live:
             canvas.set_overlays(self.approval.overlays())
             canvas.set_editing(self.approval.editing)
             waiting = self.approval.pending
@@ -160,5 +194,5 @@ class ScreenController(QObject):
         self.view.live_button.setVisible(not self.live)
 
     def _canvas_clicked(self, ix: float, iy: float) -> None:
-        if self.live:
+        if self.live and not self.model_view:
             self.approval.image_clicked(ix, iy)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QTableView
 from console_app.agent.history_backend import BackendPool, ClientFactory
 from console_app.core.settings import Profile, Settings
 from console_app.history.models import ResponseFilter, RunFilter, RunSummary
+from console_app.history.retention import disk_usage
 from console_app.history.store import HistoryStore
 from console_app.ui.history.columns import RESPONSE_COLUMNS, RUN_COLUMNS
 from console_app.ui.history.filters import FilterBar, FilterValues
@@ -113,6 +114,8 @@ class HistoryController(QObject):
         view.runs_table.doubleClicked.connect(lambda index: self.replay(index.row()))
         view.replay_button.clicked.connect(lambda: self.replay())
         view.export_button.clicked.connect(self.export_selected)
+        view.delete_run_button.clicked.connect(self.delete_selected_run)
+        self.confirm = confirm or confirm_dialog(view)
         view.open_button.clicked.connect(self.details.open_by_id)
         self.details.statusText.connect(view.status.setText)
         self.details.ledgerChanged.connect(self._ledger_changed)
@@ -174,6 +177,9 @@ class HistoryController(QObject):
             self.view.response_filters.set_profiles(names)
 
         self.runner.submit(self.store.profiles_used, fill)
+        self.runner.submit(
+            lambda: "History: " + disk_usage(self.store).describe(), self.view.disk_usage.setText
+        )
 
     def reload(self) -> None:
         self.runs.reload()
@@ -250,9 +256,36 @@ class HistoryController(QObject):
         if folder is not None:
             self.export_task = asyncio.ensure_future(self._export(run.run_id, folder))
 
+    def delete_selected_run(self) -> None:
+        """Delete the selected run, its steps and its screenshots (after asking)."""
+        run = self.selected_run()
+        if run is None:
+            self.view.status.setText("Select a run to delete.")
+            return
+        question = (
+            f"Delete run {run.run_id} ({run.task[:60]!r}) with its steps and screenshots? "
+            "Its responses stay in the ledger."
+        )
+        if not self.confirm("Delete run", question):
+            return
+
+        def done(deleted: object) -> None:
+            self.view.status.setText(
+                f"Deleted {run.run_id} and its screenshots." if deleted else "Already gone."
+            )
+            self.reload()
+
+        self.runner.submit(
+            lambda: self.store.delete_run(run.run_id),
+            done,
+            lambda exc: self.view.status.setText(f"Could not delete {run.run_id}: {exc}"),
+        )
+
     async def _export(self, run_id: str, folder: Path) -> str:
         self.view.status.setText(f"Exporting {run_id}…")
-        text = await export_to_folder(self.store, run_id, folder)
+        text = await export_to_folder(
+            self.store, run_id, folder, include_screenshots=not self.view.no_screenshots.isChecked()
+        )
         self.view.status.setText(text)
         return text
 

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -173,6 +174,12 @@ class HistoryWindow(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setObjectName("exportRun")
         self.export_button.setToolTip("Write the run as an HTML report and a JSON file")
+        self.no_screenshots = QCheckBox("without screenshots")
+        self.no_screenshots.setObjectName("exportNoScreenshots")
+        self.no_screenshots.setToolTip("Leave every screenshot out of the exported report")
+        self.delete_run_button = QPushButton("Delete…")
+        self.delete_run_button.setObjectName("deleteRun")
+        self.delete_run_button.setToolTip("Delete the run with its steps and screenshots")
         self.runs_table = make_table("runsTable")
         runs = QWidget()
         runs_layout = QVBoxLayout(runs)
@@ -180,6 +187,8 @@ class HistoryWindow(QWidget):
         top.addWidget(self.run_filters, 1)
         top.addWidget(self.replay_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.no_screenshots)
+        top.addWidget(self.delete_run_button)
         runs_layout.addLayout(top)
         runs_layout.addWidget(self.runs_table, 1)
 
@@ -212,9 +221,15 @@ class HistoryWindow(QWidget):
         self.status.setObjectName("historyStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
+        self.disk_usage = QLabel("")
+        self.disk_usage.setObjectName("historySize")
+        self.disk_usage.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.disk_usage)
+        layout.addLayout(bottom)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

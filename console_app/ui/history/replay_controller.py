@@ -13,6 +13,7 @@ image loader's pool: the window never blocks on the disk.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -45,10 +46,17 @@ def folder_dialog(parent: QWidget) -> ChooseFolder:
     return choose
 
 
-async def export_to_folder(store: HistoryStore, run_id: str, folder: Path) -> str:
+async def export_to_folder(
+    store: HistoryStore, run_id: str, folder: Path, *, include_screenshots: bool = True
+) -> str:
     """Write the report files off the GUI thread; returns a sentence for the status line."""
     try:
-        files = await asyncio.to_thread(export_run, store, run_id, folder)
+        files = await asyncio.to_thread(
+            functools.partial(export_run, include_screenshots=include_screenshots),
+            store,
+            run_id,
+            folder,
+        )
     except Exception as exc:
         return f"Could not export {run_id}: {exc}"
     return f"Exported {run_id} to {files.html} and {files.json.name}."

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console_app.core.settings import DEFAULT_MODEL
 from console_app.ui.settings.policy import PolicyEditor
+from console_app.ui.settings.privacy import PrivacyBox
 
 KINDS = (("Local engine", "local"), ("Lightcone", "lightcone"), ("OpenAI-compatible", "openai"))
 COORDINATES = (("Pixels of the screenshot", "pixels"), ("0–999 (normalized)", "normalized"))
@@ -114,6 +115,7 @@ class ProfileForm(QWidget):
         self.monitors.setWordWrap(True)
         self.max_steps = _spin("maxSteps", 10_000_000)
         self.policy = PolicyEditor()
+        self.privacy = PrivacyBox()
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
         self.test_result = QLabel("")
@@ -162,6 +164,7 @@ class ProfileForm(QWidget):
             box = QGroupBox(title)
             box.setLayout(inner)
             layout.addWidget(box)
+        layout.addWidget(self.privacy)
         policy_box = QGroupBox("Approval policy")
         policy_layout = QVBoxLayout(policy_box)
         policy_layout.addWidget(self.policy)
@@ -182,6 +185,7 @@ class ProfileForm(QWidget):
             spin.valueChanged.connect(lambda _v: self.edited.emit())
         self.viewport_auto.toggled.connect(lambda _c: self.edited.emit())
         self.policy.changed.connect(self.edited.emit)
+        self.privacy.changed.connect(self.edited.emit)
 
     def _error(self, field: str) -> QLabel:
         label = QLabel("")
@@ -227,6 +231,7 @@ class ProfileForm(QWidget):
         for widget in widgets:
             widget.blockSignals(False)
         self.policy.set_policy(values.get("policy") or {}, chords)
+        self.privacy.set_values(values)
         self.viewport_width.setEnabled(not self.viewport_auto.isChecked())
         self.viewport_height.setEnabled(not self.viewport_auto.isChecked())
 
@@ -251,6 +256,7 @@ class ProfileForm(QWidget):
             "monitor": self.monitor.value(),
             "max_steps": self.max_steps.value(),
             "policy": self.policy.policy_values(),
+            **self.privacy.values(),
         }
 
     def show_errors(self, errors: dict[str, list[str]]) -> None:

@@ -23,11 +23,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
 from console_app.agent.connection import ConnectionReport, test_connection
 from console_app.core import secrets
-from console_app.core.settings import LIGHTCONE_URL, Profile, Settings
+from console_app.core.secret_patterns import configure as configure_secret_patterns
+from console_app.core.settings import LIGHTCONE_URL, PrivacySettings, Profile, Settings
 from console_app.core.settings_keys import Draft, apply_key_changes, key_problem
 from console_app.core.settings_store import SettingsError, SettingsStore
 from console_app.core.settings_validation import (
@@ -78,6 +80,8 @@ class SettingsController(QObject):
             (d for d in self.drafts if d.name == settings.active_profile), self.drafts[0]
         )
         self.current = 0
+        self.privacy: PrivacySettings | None = settings.privacy
+        view.history_privacy.set_values(settings.privacy.model_dump())
         self.check: SettingsCheck = check_settings([], "")
         self.test_task: asyncio.Task[ConnectionReport] | None = None
         self._sources: dict[tuple[str, str], str | None] = {}
@@ -94,6 +98,7 @@ class SettingsController(QObject):
         view.save_button.clicked.connect(self.save)
         view.cancel_button.clicked.connect(view.reject)
         form.edited.connect(self.edited)
+        view.history_privacy.changed.connect(self._validate)
         form.remove_key.clicked.connect(self.remove_key)
         form.test_button.clicked.connect(self.test)
         self._fill_list()
@@ -232,13 +237,28 @@ class SettingsController(QObject):
         form.show_errors(errors)
         self.view.problems.setText("\n".join(self.check.problems))
         self.view.problems.setVisible(bool(self.check.problems))
-        self.view.save_button.setEnabled(self.check.ok)
+        self.privacy = self._check_privacy()
+        self.view.save_button.setEnabled(self.check.ok and self.privacy is not None)
         self.view.delete_button.setEnabled(len(self.drafts) > 1)
         for n in range(len(self.drafts)):
             item = self.view.profiles.item(n)
             if item is not None and item.text() != self._item_text(n):
                 item.setText(self._item_text(n))
         self._render_key()
+
+    def _check_privacy(self) -> PrivacySettings | None:
+        """The history and secret-pattern settings as typed, or ``None`` (message shown)."""
+        box = self.view.history_privacy
+        try:
+            privacy = PrivacySettings.model_validate(box.values())
+        except ValidationError as exc:
+            box.error.setText(
+                "\n".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            )
+            box.error.setVisible(True)
+            return None
+        box.error.setVisible(False)
+        return privacy
 
     def key_source(self, draft: Draft) -> str | None:
         """``keyring`` / ``env`` / ``None`` for a draft's saved key (cached per dialog)."""
@@ -280,8 +300,9 @@ class SettingsController(QObject):
     def save(self) -> bool:
         self._validate()
         settings = self.check.settings
-        if not self.check.ok or settings is None:
+        if not self.check.ok or settings is None or self.privacy is None:
             return False
+        settings = settings.model_copy(update={"privacy": self.privacy})
         try:
             self.store.save(settings)
             apply_key_changes(self.drafts, self.original_names)
@@ -291,6 +312,9 @@ class SettingsController(QObject):
             self.view.problems.setText("Not saved: " + "\n".join(problems))
             self.view.problems.setVisible(True)
             return False
+        configure_secret_patterns(
+            settings.privacy.secret_patterns, builtin=settings.privacy.redact_builtin_secrets
+        )
         self.saved.emit(settings)
         self.view.accept()
         return True

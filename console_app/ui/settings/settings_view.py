@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from console_app.ui.settings.form import ProfileForm
+from console_app.ui.settings.privacy import HistoryPrivacyBox
 
 
 def _label(name: str, *, error: bool = False) -> QLabel:
@@ -69,6 +70,7 @@ class SettingsDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        self.history_privacy = HistoryPrivacyBox()
         self.problems = _label("settingsProblems", error=True)
         self.path = _label("settingsPath")
         self.keyring = _label("keyringStatus")
@@ -107,5 +109,6 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
+        layout.addWidget(self.history_privacy)
         layout.addWidget(self.problems)
         layout.addLayout(bottom)

@@ -199,6 +199,21 @@ class ScreenshotView(QWidget):
         self.live_button = _tool_button("Back to live")
         self.live_button.setObjectName("backToLive")
         self.live_button.setVisible(False)
+        # Privacy: the window rules' status (confinement, masked windows), and a switch to the
+        # bare image exactly as it was sent (masked and scaled, no overlay drawn on it).
+        self.privacy_label = QLabel("")
+        self.privacy_label.setObjectName("privacyStatus")
+        self.privacy_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.privacy_label.setStyleSheet("color: #b45309; font-weight: 600;")
+        self.privacy_label.setVisible(False)
+        self.model_view_button = _tool_button("What the model sees")
+        self.model_view_button.setObjectName("modelView")
+        self.model_view_button.setCheckable(True)
+        self.model_view_button.setToolTip(
+            "Show the image exactly as it was sent to the model — after masking and scaling — "
+            "without anything drawn on it"
+        )
+        self.model_view_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.fit_button = _tool_button("Fit")
         self.fit_button.setCheckable(True)
         self.fit_button.setChecked(True)
@@ -218,7 +233,9 @@ class ScreenshotView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.caption, 1)
+        bar.addWidget(self.privacy_label)
         bar.addWidget(self.live_button)
+        bar.addWidget(self.model_view_button)
         for widget in (
             self.fit_button,
             self.zoom_out_button,
