@@ -136,6 +136,7 @@ class OcrReader:
         self.crops: ContentCache[Recognised] = ContentCache(CROP_CACHE_SIZE)
         self.runs = 0  # reads actually performed (not answered by the screenshot cache)
         self.last_stats: dict[str, float] = {}
+        self._lines_memo: dict[tuple[bytes, tuple[int, int, int, int]], TextLine] = {}
 
     # ------------------------------------------------------------------ loading
 
@@ -284,11 +285,18 @@ class OcrReader:
             "detect_ms": det_seconds * 1000,
             "recognise_ms": (time.perf_counter() - rec_started) * 1000,
         }
-        lines = [
-            _line(r, box)
-            for r, box in zip(read, boxes, strict=True)
-            if r is not None and r.text.strip() and r.score >= TEXT_SCORE
-        ]
+        # A line is a pure function of what was read and where: reuse last read's objects.
+        memo: dict[tuple[bytes, tuple[int, int, int, int]], TextLine] = {}
+        lines = []
+        for recognised, key, box in zip(read, crop_keys, boxes, strict=True):
+            if recognised is None or not recognised.text.strip():
+                continue
+            if recognised.score < TEXT_SCORE:
+                continue
+            line = self._lines_memo.get((key, box)) or _line(recognised, box)
+            memo[key, box] = line
+            lines.append(line)
+        self._lines_memo = memo if self.reuse else {}
         return tuple(sorted(lines, key=_reading_key))
 
     def _cached(self, digest: str) -> OcrResult | None:
@@ -335,8 +343,8 @@ def _words(recognised: Recognised, box: Box) -> tuple[Word, ...]:
     text, columns = recognised.text, recognised.columns
     if len(columns) != len(text) or not text.strip():
         return ()
-    steps = [b - a for a, b in itertools.pairwise(columns) if b > a]
-    pitch = float(np.median(steps)) if steps else box.width / max(1, len(text))
+    steps = sorted(b - a for a, b in itertools.pairwise(columns) if b > a)
+    pitch = steps[len(steps) // 2] if steps else box.width / max(1, len(text))
     words: list[Word] = []
     start: int | None = None
     for index, char in enumerate([*text, " "]):

@@ -70,14 +70,19 @@ def merge(found: list[tuple[Tile, list[Kernel]]]) -> list[Kernel]:
             i = parent[i]
         return i
 
-    order = sorted(range(len(kernels)), key=lambda i: kernels[i].x0)
+    order = sorted(range(len(kernels)), key=lambda i: kernels[i].y0)
     for position, i in enumerate(order):
         a = kernels[i]
         for j in order[position + 1 :]:
             b = kernels[j]
-            if b.x0 > a.x1 + TOUCH:
+            if b.y0 > a.y1:  # sorted by top: no later kernel shares a row with this one
                 break
-            if owner[i] != owner[j] and _same_row(a, b):
+            if (
+                owner[i] != owner[j]
+                and b.x0 <= a.x1 + TOUCH
+                and a.x0 <= b.x1 + TOUCH
+                and _same_row(a, b)
+            ):
                 parent[root(j)] = root(i)
     groups: dict[int, list[Kernel]] = {}
     for i, kernel in enumerate(kernels):
