@@ -10,8 +10,8 @@ and only when a step needs the screen (``type``/``press``/``wait`` never pay for
 One read (`OcrReader.read`):
 
 1. a screenshot seen before (same bytes) is answered from the result cache;
-2. **detection** runs on the screen reduced to `DET_WIDTH` pixels wide (screen text is upright
-   and crisp: the reduced image finds the same lines at a fraction of the cost), on the fixed
+2. **detection** runs on the screen reduced by `DET_SCALE` (screen text is upright and crisp:
+   the reduced image finds the same lines for less; much smaller loses small text), on the fixed
    tile grid of `regions`, each tile cached by the hash of its pixels;
 3. **recognition** reads each line's crop of the *original* pixels, cached by the hash of the
    crop: between two steps most lines are pixel-identical and keep their text; a line changed
@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import cv2
-import numpy as np
 
 from console_app.engine import regions
 from console_app.engine.images import Screenshot
@@ -47,7 +46,8 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 32  # whole screenshots
 TILE_CACHE_SIZE = 1024  # detection tiles (a 1280×720 screen has 6)
 CROP_CACHE_SIZE = 8192  # recognised lines
-DET_WIDTH = 1120  # detection runs on the screen reduced to at most this width
+DET_SCALE = 0.875  # detection runs on the screen reduced to this (1280 px wide → 1120)…
+DET_MAX_SIDE = 2000  # …and to at most this many pixels on its longer side
 FLAT_RANGE = 8  # a tile whose pixel values span no more than this holds no text
 TEXT_SCORE = 0.5  # lines read with less confidence are dropped (RapidOCR's default)
 LOAD_TIMEOUT = 120.0
@@ -116,7 +116,7 @@ class OcrReader:
         cache_size: int = CACHE_SIZE,
         *,
         reuse: bool = True,
-        det_width: int = DET_WIDTH,
+        det_scale: float = DET_SCALE,
         workers: int | None = None,
     ) -> None:
         self._models: Models | None = None
@@ -129,7 +129,7 @@ class OcrReader:
         self._cache: OrderedDict[str, OcrResult] = OrderedDict()
         self._cache_size = cache_size
         self.reuse = reuse
-        self.det_width = det_width
+        self.det_scale = det_scale
         self._workers = max(1, workers or min(4, os.cpu_count() or 1))
         self._pool: ThreadPoolExecutor | None = None
         self.tiles: ContentCache[list[Kernel]] = ContentCache(TILE_CACHE_SIZE)
@@ -231,7 +231,7 @@ class OcrReader:
 
     def _read_lines(self, models: Models, pixels: Any) -> tuple[TextLine, ...]:
         height, width = pixels.shape[:2]
-        scale = min(1.0, self.det_width / width)
+        scale = min(1.0, self.det_scale, DET_MAX_SIDE / max(width, height))
         small = pixels
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))

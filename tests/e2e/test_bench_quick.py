@@ -28,6 +28,11 @@ TOP_LEVEL = {
     "upload_bytes_per_step": (5_000.0, 5_000_000.0),
     "rss_growth_mb_500": (-200.0, 2_000.0),
     "history_open_ms": (1.0, 60_000.0),
+    "ocr_cold_ms_p50_app": (1.0, 300_000.0),
+    "ocr_cold_ms_p50_text": (1.0, 300_000.0),
+    "ocr_changed_ms_p50": (0.5, 300_000.0),
+    "ocr_unchanged_ms_p50": (0.5, 300_000.0),
+    "engine_ready_ms": (10.0, 300_000.0),
 }
 
 
@@ -50,6 +55,10 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
         value = report[key]
         assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
         assert low <= value <= high, (key, value)
+    # The engine's OCR gives the same result with its caches as without, on the bench screens.
+    assert report["extra"]["ocr_cache_identical"] is True
+    for key in ("ocr_cold_ms_p50_app", "ocr_changed_ms_p50", "engine_ready_ms"):
+        assert report["extra"][f"{key}_baseline"] > 0, key
     assert report["overhead_ratio"] == pytest.approx(
         report["overhead_p50_ms"] / report["naive_p50_ms"]
     )

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from console_app.engine import regions
-from console_app.engine.ocr import OcrReader
+from console_app.engine.ocr import DET_SCALE, OcrReader
 from console_app.engine.ocr_models import Kernel
 from console_app.engine.server import bind, make_server
 
@@ -138,9 +138,9 @@ def test_text_across_tile_borders_is_one_whole_line(readers: tuple[OcrReader, Oc
     _, fresh = readers
     image = Image.new("RGB", (1280, 720), (250, 250, 250))
     draw = ImageDraw.Draw(image)
-    # Detection runs at 1120/1280 of the image on cores of `regions.TILE_CORE` pixels: this
+    # Detection runs at `DET_SCALE` of the image on cores of `regions.TILE_CORE` pixels: this
     # line crosses two vertical tile borders, and a horizontal one runs through its middle.
-    border = regions.TILE_CORE * 1280 / 1120
+    border = regions.TILE_CORE / DET_SCALE
     sentence = "Quarterly report ready for review"
     draw.text((border - 150, border - 12), sentence, fill=(10, 10, 10),
               font=ImageFont.truetype(SANS, 22))  # fmt: skip
