@@ -24,9 +24,14 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from console_app.engine.ocr_models import preload
+    from console_app.engine.ocr_models import finish_preload, preload
 
     preload()  # the OCR models load while the web stack is imported and the port bound
     from console_app.engine.server import serve
 
-    return serve(host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir)
+    try:
+        return serve(
+            host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir
+        )
+    finally:
+        finish_preload()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from console_app.engine.ocr_models import preload
+from console_app.engine.ocr_models import finish_preload, preload
 
 
 def main() -> int:
@@ -22,7 +22,12 @@ def main() -> int:
     preload()  # the OCR models load while the web stack is imported and the port bound
     from console_app.engine.server import serve
 
-    return serve(host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir)
+    try:
+        return serve(
+            host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir
+        )
+    finally:
+        finish_preload()
 
 
 raise SystemExit(main())

@@ -30,6 +30,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -216,6 +217,22 @@ class OcrReader:
         models = self._wait_loaded()
         with self._read_lock:
             return self._read_lines(models, pixels)
+
+    def recognize(self, crops: Sequence[Any]) -> list[tuple[str, float]]:
+        """Text and score of each BGR crop, read as one line (no detection): for a second
+        pass on crops the caller chose (e.g. enlarged single-glyph buttons). Uses the loaded
+        models, the line cache and every core, like `read`."""
+        models = self._wait_loaded()
+        keys = [pixel_key(crop, b"rec") for crop in crops]
+        found: list[Recognised | None] = [self.crops.get(k) if self.reuse else None for k in keys]
+        todo = [i for i, r in enumerate(found) if r is None]
+        for i, recognised in zip(
+            todo, self._map(lambda i: models.recognize(crops[i]), todo), strict=True
+        ):
+            found[i] = recognised
+            if self.reuse:
+                self.crops.put(keys[i], recognised)
+        return [(r.text, r.score) if r is not None else ("", 0.0) for r in found]
 
     def close(self) -> None:
         if self._pool is not None:

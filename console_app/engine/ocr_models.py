@@ -19,6 +19,7 @@ only a little:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import math
@@ -215,6 +216,16 @@ def preload() -> None:
             future.set_exception(exc)
 
     threading.Thread(target=run, name="ocr-preload", daemon=True).start()
+
+
+def finish_preload(timeout: float = 60.0) -> None:
+    """Wait for a `preload` still running (a process must not exit while onnxruntime is
+    building a session in another thread: the C++ runtime aborts)."""
+    with _preload_lock:
+        future = _preloading
+    if future is not None:
+        with contextlib.suppress(BaseException):
+            future.exception(timeout)
 
 
 def load(directory: Path | None = None) -> Models:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from console_app.engine.ocr_models import Kernel
 
 TILE_CORE = 192  # detection pixels (with the margins a tile is 256×256)
-TILE_MARGIN = 32  # detection pixels on every inner side; ≥ twice the tallest text line
+TILE_MARGIN = 32  # detection pixels on every inner side (taller text is joined by `merge`)
 ROW_OVERLAP = 0.5  # two kernels are on one row when their heights overlap by this much
 TOUCH = 1  # detection pixels: kernels this close along a row are one line
 

@@ -179,3 +179,16 @@ def test_the_engine_loads_the_models_when_it_starts(tmp_path: Path) -> None:
         service.store.close()
     finally:
         sock.close()
+
+
+def test_recognize_reads_given_crops_with_the_loaded_models(
+    readers: tuple[OcrReader, OcrReader],
+) -> None:
+    cached, _ = readers
+    pixels = screen()
+    # The "Submit" button's label and the title, cut by hand (no detection).
+    crops = [pixels[484:516, 196:296], pixels[56:92, 34:180]]
+    assert [text for text, _ in cached.recognize(crops)] == ["Submit", "Target App"]
+    hits = cached.crops.hits
+    assert [text for text, _ in cached.recognize(crops)] == ["Submit", "Target App"]
+    assert cached.crops.hits == hits + 2  # the same pixels: read from the cache
