@@ -235,16 +235,19 @@ class OcrReader:
         return [(r.text, r.score) if r is not None else ("", 0.0) for r in found]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._start_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _map(self, function: Any, items: list[Any]) -> list[Any]:
         if len(items) <= 1 or self._workers == 1:
             return [function(item) for item in items]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="ocr")
-        return list(self._pool.map(function, items))
+        with self._start_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="ocr")
+            pool = self._pool
+        return list(pool.map(function, items))
 
     def _read_lines(self, models: Models, pixels: Any) -> tuple[TextLine, ...]:
         height, width = pixels.shape[:2]

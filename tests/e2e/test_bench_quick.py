@@ -84,8 +84,16 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
         "upload_bytes_per_step",
         "rss_growth_mb_500",
         "history_open_ms",
+        "ocr_cold_ms_p50_app",
+        "ocr_cold_ms_p50_text",
+        "ocr_changed_ms_p50",
+        "ocr_unchanged_ms_p50",
+        "engine_ready_ms",
     ]
     for target in report["targets"]:
         assert target["pass"] == (target["value"] <= target["limit"])
         assert ("PASS  " if target["pass"] else "MISS  ") + target["target"] in completed.stdout
+        if target["key"].startswith(("ocr_", "engine_")):  # with the previous path's figure
+            assert target["baseline"] > 0, target
+    assert "the previous OCR path's" in completed.stdout
     assert "| per-step overhead" in completed.stdout
