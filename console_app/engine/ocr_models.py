@@ -24,6 +24,7 @@ import importlib.util
 import logging
 import math
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,6 +54,9 @@ Image = npt.NDArray[np.uint8]
 
 def model_dir() -> Path:
     """RapidOCR's bundled models, found without importing RapidOCR's pipeline."""
+    bundle = getattr(sys, "_MEIPASS", None)  # the installed (PyInstaller) app
+    if bundle and (Path(bundle) / "rapidocr" / "models" / DET_MODEL).exists():
+        return Path(bundle) / "rapidocr" / "models"
     spec = importlib.util.find_spec("rapidocr")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the rapidocr package (which ships the OCR models) is not installed")
