@@ -140,7 +140,9 @@ def freeze_startup_objects() -> None:
 def display_problem() -> str | None:
     """Why the window cannot open here, in words (Qt would abort the process instead)."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith("linux"):
+    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith(
+        "linux"
+    ):
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
