@@ -47,8 +47,8 @@ PLAN: dict[str, tuple[list[list[str]], list[list[str]]]] = {
     "history_open": ([["--runs", "7"]], [["--runs", "3"]]),
     "screen_truth": ([["--runs", "3", "--steps", "30"]], [["--runs", "1", "--steps", "15"]]),
     "engine_load": (
-        [["--runs", "3", "--creates", "300", "--ocr-steps", "6", "--ocr-full-steps", "2"]],
-        [["--runs", "1", "--creates", "100", "--ocr-steps", "3", "--ocr-full-steps", "1"]],
+        [["--runs", "3", "--creates", "300", "--ocr-steps", "5"]],
+        [["--runs", "1", "--creates", "100", "--ocr-steps", "3"]],
     ),
 }
 WORKER_TIMEOUT_S = 900

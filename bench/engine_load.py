@@ -1,20 +1,29 @@
-"""The local engine on its own: create throughput without OCR, and OCR step latency.
+"""The local engine on its own: start-up, create throughput without OCR, and OCR step latency.
 
 The engine runs as the console runs it (`api.local_engine.LocalEngine`, a child process on a
 loopback port); the bench talks to it with the console's `ResponsesClient` over one keep-alive
-connection, one request at a time:
+connection, one request at a time. Every OCR figure is a whole ``click OK`` step at 1280×720
+(JPEG q80 of the real screen: decode, OCR, find the text, answer):
 
-* **creates per second, no OCR**: ``input: "wait 0"`` — the planner's trivial step (no
-  screenshot, nothing to read): the cost of HTTP, validation, storage and planning;
-* the same with a 1280×720 JPEG screenshot attached (the engine decodes every image it gets,
-  but a ``wait`` step does not read it);
-* **full OCR step latency at 1280×720**: ``click OK`` with a 1280×720 JPEG of the real screen:
-  decode, OCR, find the text, answer. OCR time grows with the amount of text on the screen, so
-  two screens are measured: the target app alone (everything else a flat background — the
-  kind of screen the engine's docs quote) and the whole scene (the target app and the text
-  windows full of source code). The engine caches OCR by image digest, so every request's
-  image differs (a changing number is drawn into a corner away from the text the step looks
-  for); p50 and p95 per run.
+* **engine ready**: launch → the first ``GET /health`` answered with ``ocr_loaded: true`` (the
+  models are loaded and have run once; the console's own launcher polls as it always does);
+* **cold, target app**: the first screen a fresh engine sees — the target app alone, everything
+  else a flat background;
+* **cold, text-dense**: the first screen of another fresh engine — the target app and the
+  windows full of source code and docs;
+* **changed**: that screen after a dialog covering about a tenth of it opened (a real window:
+  a question, a line of explanation and two or three buttons; each dialog has its own text and
+  place, so its text was never read before); after it closed again (the screen behind it was
+  seen before) is reported apart;
+* **unchanged**: the same screen again. A clock in the corner (a number drawn away from any
+  text) differs in every image, so the whole-screenshot cache cannot answer: what is measured
+  is the region and line caches doing their work.
+
+**Baseline**: the OCR path the engine had before (RapidOCR's own pipeline, no angle classifier,
+word boxes, models loaded on the first step), run in this process on the same decoded images.
+It caches nothing between different images, so its changed and unchanged figures are a full
+read of the text-dense screen; its ready figure is the engine's health-ready time plus that
+pipeline's model load.
 """
 
 from __future__ import annotations
@@ -22,40 +31,104 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.common import worker_main
 from bench.stats import percentile
 
+DIALOGS = (
+    # (x, y, w, h) in 1920×1080 screen pixels — each about a tenth of the screen — and text
+    ((672, 360, 576, 360), 'Save changes to "loop.py" before closing?',
+     "Your changes will be lost if you don't save them.", "Don't Save     Cancel     Save"),
+    ((1200, 120, 600, 340), "Replace the file report_2026.csv?",
+     "A file with this name already exists in Downloads.", "Keep both     Replace"),
+    ((300, 500, 640, 320), "Delete 3 selected messages?", "They will be moved to the Trash.",
+     "Cancel     Delete"),
+    ((900, 600, 620, 330), "Connection lost", "Retrying in 30 seconds (attempt 2 of 5).",
+     "Work offline     Retry now"),
+    ((500, 200, 600, 350), "Print 12 pages?", "Printer: Office LaserJet, double-sided.",
+     "Preview     Print"),
+)  # fmt: skip
 
-def screenshots(count: int, *, app_only: bool = False) -> list[str]:
-    """``count`` different 1280×720 JPEG data URLs of the current screen (``app_only``: only
-    the target app's rectangle kept, the rest a flat background)."""
-    import cv2
 
-    from bench.scene import TARGET_GEOMETRY
-    from console_app.capture.encode import decode, encode
+def grab() -> Any:
+    """The screen as the console sends it: 1280×720 BGR pixels."""
+    from console_app.capture.encode import decode
     from console_app.capture.screen import ScreenCapturer
 
     with ScreenCapturer() as capturer:
         shot = capturer.capture()
     if (shot.width, shot.height) != (1280, 720):
         raise RuntimeError(f"expected a 1280×720 capture, got {shot.width}×{shot.height}")
-    pixels = decode(shot.data)
-    if app_only:
-        scale = shot.width / 1920
-        x, y, w, h = (round(v * scale) for v in TARGET_GEOMETRY)
-        app = pixels[y : y + h, x : x + w].copy()
-        pixels[:] = (48, 40, 36)
-        pixels[y : y + h, x : x + w] = app
-    urls = []
-    for n in range(count):
-        image = pixels.copy()
-        cv2.putText(image, f"{n:05d}", (8, 712), cv2.FONT_HERSHEY_PLAIN, 1.0, (90, 90, 90), 1)
-        data = encode(image, "jpeg", 80)
-        urls.append("data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"))
-    return urls
+    return decode(shot.data)
+
+
+def app_only(pixels: Any) -> Any:
+    from bench.scene import TARGET_GEOMETRY
+
+    scale = pixels.shape[1] / 1920
+    x, y, w, h = (round(v * scale) for v in TARGET_GEOMETRY)
+    out = pixels.copy()
+    out[:] = (48, 40, 36)
+    out[y : y + h, x : x + w] = pixels[y : y + h, x : x + w]
+    return out
+
+
+def with_dialog(index: int) -> Any:
+    """The screen with a real dialog-sized window (`DIALOGS`) open on it."""
+    from bench.scene import TEXT_WINDOW
+
+    geometry, *text = DIALOGS[index % len(DIALOGS)]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n\n".join([*text[:2], "", *text[2:]]) + "\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(TEXT_WINDOW),
+            "--geometry",
+            ",".join(map(str, geometry)),
+            "--file",
+            handle.name,
+            "--font-px",
+            "15",
+            "--title",
+            text[0],
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the dialog window did not start")
+        time.sleep(0.8)  # let the X server paint it
+        return grab()
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
+        Path(handle.name).unlink(missing_ok=True)
+
+
+def clocked(pixels: Any, n: int) -> str:
+    """A JPEG data URL of ``pixels`` with ``n`` drawn in the bottom-left corner."""
+    import cv2
+
+    from console_app.capture.encode import encode
+
+    image = pixels.copy()
+    cv2.putText(image, f"{n:05d}", (8, 712), cv2.FONT_HERSHEY_PLAIN, 1.0, (90, 90, 90), 1)
+    return "data:image/jpeg;base64," + base64.b64encode(encode(image, "jpeg", 80)).decode("ascii")
 
 
 def image_input(text: str, url: str) -> list[dict[str, Any]]:
@@ -81,59 +154,180 @@ async def throughput(client: Any, count: int, image: str | None) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def ocr_latencies(client: Any, urls: list[str]) -> list[float]:
-    times = []
-    for url in urls:
+async def ocr_step(client: Any, url: str) -> float:
+    started = time.perf_counter()
+    response = await client.create(model="local", input=image_input("click OK", url))
+    elapsed = (time.perf_counter() - started) * 1000
+    calls = [item for item in response.output if getattr(item, "type", "") == "computer_call"]
+    if not calls or "click" not in str(calls[0]):
+        raise RuntimeError(f"the OCR step did not find OK: {response.output_text()}")
+    return elapsed
+
+
+def launch() -> tuple[Any, float, float]:
+    """A fresh engine (own data dir), its healthy time (launch → the launcher saw ``/health``
+    answer) and its ready time (launch → OCR loaded)."""
+    import httpx
+
+    from console_app.api.local_engine import LocalEngine
+
+    engine = LocalEngine(data_dir=Path(tempfile.mkdtemp(prefix="bench-engine-")))
+    started = time.perf_counter()
+    engine.start()
+    healthy = (time.perf_counter() - started) * 1000
+    headers = {"Authorization": f"Bearer {engine.token}"}
+    deadline = started + 120
+    while time.perf_counter() < deadline:
+        health = httpx.get(f"{engine.base_url}/health", headers=headers, timeout=5).json()
+        if health.get("ocr_loaded"):
+            return engine, healthy, (time.perf_counter() - started) * 1000
+        time.sleep(0.01)
+    engine.stop()
+    raise RuntimeError("the engine did not load its OCR models within 120 s")
+
+
+def client_for(engine: Any) -> Any:
+    from console_app.api.client import ResponsesClient
+
+    return ResponsesClient(base_url=engine.base_url, api_key=engine.token, read_env=False)
+
+
+def baseline(images: dict[str, Any]) -> dict[str, float]:
+    """The previous OCR path, in this process, on the same images (decoded from the same
+    JPEGs the engine gets)."""
+    import logging
+
+    from console_app.engine.images import decode_image_url
+
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    from rapidocr import RapidOCR
+
+    engine = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
+    engine._load_det_model()  # what the first step paid for
+    engine._load_rec_model()
+    result = {"load_ms": (time.perf_counter() - started) * 1000}
+    for name, pixels in images.items():
         started = time.perf_counter()
-        response = await client.create(model="local", input=image_input("click OK", url))
-        times.append((time.perf_counter() - started) * 1000)
-        calls = [item for item in response.output if getattr(item, "type", "") == "computer_call"]
-        if not calls or "click" not in str(calls[0]):
-            raise RuntimeError(f"the OCR step did not find OK: {response.output_text()}")
-    return times
+        shot = decode_image_url(clocked(pixels, 99_999), param="bench")
+        engine(shot.pixels, return_word_box=True)
+        result[f"{name}_ms"] = (time.perf_counter() - started) * 1000
+    return result
+
+
+def cache_identity(first: Any, then: Any) -> dict[str, Any]:
+    """The engine's OCR with its caches and without, in this process, on the bench's own
+    screens: ``then`` read by a reader that read ``first`` before (and reuses what it can)
+    must give exactly what a reader without caches gives. (A reader's first read computes
+    everything, so ``first`` itself needs no comparison.)"""
+    from console_app.engine.images import decode_image_url
+    from console_app.engine.ocr import OcrReader
+
+    cached, fresh = OcrReader(), OcrReader(reuse=False)
+    before, after = (
+        decode_image_url(clocked(pixels, 90_000 + n), param="bench").pixels
+        for n, pixels in enumerate((first, then))
+    )
+    cached.read_pixels(before)
+    identical = cached.read_pixels(after) == fresh.read_pixels(after)
+    stats = cached.last_stats
+    cached.close()
+    fresh.close()
+    return {"identical": identical, "cached_stats": stats}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from console_app.api.client import ResponsesClient
-    from console_app.api.local_engine import LocalEngine
+    text = grab()
+    dialogs = [with_dialog(n) for n in range(args.ocr_steps)]
+    app = app_only(text)
+    counter = iter(range(1_000_000))
 
-    urls = screenshots(args.runs * args.ocr_steps + 1, app_only=True)
-    full_urls = screenshots(args.runs * args.ocr_full_steps)
-    with LocalEngine() as engine:
+    async def cold_app_run() -> dict[str, Any]:
+        engine, healthy, ready = launch()
+        try:
+            async with client_for(engine) as client:
+                cold = await ocr_step(client, clocked(app, next(counter)))
+                creates = await throughput(client, args.creates, None)
+                creates_image = await throughput(
+                    client, max(args.creates // 4, 10), clocked(app, next(counter))
+                )
+        finally:
+            engine.stop()
+        return {
+            "ready_ms": ready,
+            "healthy_ms": healthy,
+            "cold_app_ms": cold,
+            "creates_per_s": creates,
+            "creates_per_s_image": creates_image,
+        }
 
-        async def main() -> dict[str, Any]:
-            client = ResponsesClient(base_url=engine.base_url, api_key=engine.token, read_env=False)
-            async with client:
-                await ocr_latencies(client, urls[:1])  # the OCR models are warm
-                runs = []
-                for n in range(args.runs):
-                    batch = urls[1 + n * args.ocr_steps : 1 + (n + 1) * args.ocr_steps]
-                    ocr = await ocr_latencies(client, batch)
-                    full_batch = full_urls[n * args.ocr_full_steps : (n + 1) * args.ocr_full_steps]
-                    full = await ocr_latencies(client, full_batch)
-                    runs.append(
-                        {
-                            "creates_per_s": await throughput(client, args.creates, None),
-                            "creates_per_s_image": await throughput(
-                                client, max(args.creates // 4, 10), urls[0]
-                            ),
-                            "ocr_p50_ms": percentile(ocr, 50),
-                            "ocr_p95_ms": percentile(ocr, 95),
-                            "ocr_ms": ocr,
-                            "ocr_full_p50_ms": percentile(full, 50),
-                            "ocr_full_p95_ms": percentile(full, 95),
-                            "ocr_full_ms": full,
-                        }
-                    )
-                return {"runs": runs, "image_bytes": len(urls[0])}
+    async def text_run() -> dict[str, Any]:
+        engine, healthy, ready = launch()
+        changed: list[float] = []
+        unchanged: list[float] = []
+        closed: list[float] = []
+        try:
+            async with client_for(engine) as client:
+                cold = await ocr_step(client, clocked(text, next(counter)))
+                unchanged.append(await ocr_step(client, clocked(text, next(counter))))
+                for dialog in dialogs:  # each dialog is new: its text was never read
+                    changed.append(await ocr_step(client, clocked(dialog, next(counter))))
+                    unchanged.append(await ocr_step(client, clocked(dialog, next(counter))))
+                    closed.append(await ocr_step(client, clocked(text, next(counter))))
+        finally:
+            engine.stop()
+        return {
+            "ready_ms": ready,
+            "healthy_ms": healthy,
+            "cold_text_ms": cold,
+            "changed_ms": changed,
+            "unchanged_ms": unchanged,
+            "closed_ms": closed,
+        }
 
-        return asyncio.run(main())
+    runs = []
+    for _ in range(args.runs):
+        first = asyncio.run(cold_app_run())
+        second = asyncio.run(text_run())
+        runs.append(
+            {
+                "engine_ready_ms": percentile([first["ready_ms"], second["ready_ms"]], 50),
+                "ready_ms": [first["ready_ms"], second["ready_ms"]],
+                "healthy_ms": [first["healthy_ms"], second["healthy_ms"]],
+                "ocr_cold_ms_app": first["cold_app_ms"],
+                "ocr_cold_ms_text": second["cold_text_ms"],
+                "ocr_changed_ms_p50": percentile(second["changed_ms"], 50),
+                "ocr_changed_ms": second["changed_ms"],
+                "ocr_unchanged_ms_p50": percentile(second["unchanged_ms"], 50),
+                "ocr_unchanged_ms": second["unchanged_ms"],
+                "ocr_closed_ms_p50": percentile(second["closed_ms"], 50),
+                "creates_per_s": first["creates_per_s"],
+                "creates_per_s_image": first["creates_per_s_image"],
+            }
+        )
+    base = baseline({"app": app, "text": text})
+    healthy = percentile([ms for run in runs for ms in run["healthy_ms"]], 50)
+    identity = cache_identity(text, dialogs[0])
+    print(f"    OCR with and without its caches, bench screens: identical={identity['identical']}")
+    return {
+        "runs": runs,
+        "cache_identity": identity,
+        "baseline": {
+            "ocr_cold_ms_app": base["app_ms"],
+            "ocr_cold_ms_text": base["text_ms"],
+            "ocr_changed_ms": base["text_ms"],
+            "ocr_unchanged_ms": base["text_ms"],
+            "load_ms": base["load_ms"],
+            # the engine answers /health, then the old path loaded its models on the first step
+            "engine_ready_ms": healthy + base["load_ms"],
+        },
+        "load_average": os.getloadavg(),
+    }
 
 
 def add_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--creates", type=int, default=300)
-    parser.add_argument("--ocr-steps", type=int, default=10)
-    parser.add_argument("--ocr-full-steps", type=int, default=3)
+    parser.add_argument("--ocr-steps", type=int, default=5, help="dialogs opened (≤ 5 differ)")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def engine_command() -> list[str]:
     """The command line that runs ``console-app engine`` with this interpreter or bundle."""
     if getattr(sys, "frozen", False):  # PyInstaller bundle: the executable is console-app
         return [sys.executable, "engine"]
-    return [sys.executable, "-m", "console_app", "engine"]
+    return [sys.executable, "-m", "console_app.engine"]  # skips the other commands' imports
 
 
 @dataclass

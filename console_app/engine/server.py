@@ -140,13 +140,10 @@ def make_server(
         log.info("marked %d response(s) left in progress by a previous run as failed", interrupted)
     start_pruning(store)  # responses older than CONSOLE_ENGINE_KEEP_DAYS (7) are deleted
     ocr = OcrReader()
+    if warm_ocr:
+        ocr.start_loading()  # in the background, now: the first step must not wait for it
     service = EngineService(store, ocr)
-
-    def on_startup() -> None:
-        if warm_ocr:
-            threading.Thread(target=ocr.warm_up, name="ocr-warm-up", daemon=True).start()
-
-    app = build_app(service, token, on_startup=on_startup)
+    app = build_app(service, token)
     config = uvicorn.Config(
         app,
         log_config=None,

@@ -31,6 +31,11 @@ TOP_LEVEL = {
     # the settle wait's minimum is 50 ms; approval → request includes it
     "settle_ms_p50": (50.0, 3_100.0),
     "approve_to_request_ms_p50": (50.0, 10_000.0),
+    "ocr_cold_ms_p50_app": (1.0, 300_000.0),
+    "ocr_cold_ms_p50_text": (1.0, 300_000.0),
+    "ocr_changed_ms_p50": (0.5, 300_000.0),
+    "ocr_unchanged_ms_p50": (0.5, 300_000.0),
+    "engine_ready_ms": (10.0, 300_000.0),
 }
 
 
@@ -53,6 +58,10 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
         value = report[key]
         assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
         assert low <= value <= high, (key, value)
+    # The engine's OCR gives the same result with its caches as without, on the bench screens.
+    assert report["extra"]["ocr_cache_identical"] is True
+    for key in ("ocr_cold_ms_p50_app", "ocr_changed_ms_p50", "engine_ready_ms"):
+        assert report["extra"][f"{key}_baseline"] > 0, key
     assert report["overhead_ratio"] == pytest.approx(
         report["overhead_p50_ms"] / report["naive_p50_ms"]
     )
@@ -81,8 +90,16 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
         "rss_growth_mb_500",
         "history_open_ms",
         "approve_to_request_ms_p50",
+        "ocr_cold_ms_p50_app",
+        "ocr_cold_ms_p50_text",
+        "ocr_changed_ms_p50",
+        "ocr_unchanged_ms_p50",
+        "engine_ready_ms",
     ]
     for target in report["targets"]:
         assert target["pass"] == (target["value"] <= target["limit"])
         assert ("PASS  " if target["pass"] else "MISS  ") + target["target"] in completed.stdout
+        if target["key"].startswith(("ocr_", "engine_")):  # with the previous path's figure
+            assert target["baseline"] > 0, target
+    assert "the previous OCR path's" in completed.stdout
     assert "| per-step overhead" in completed.stdout
