@@ -14,7 +14,7 @@ from console_app.core.privacy import WindowInfo
 from console_app.core.settings import Settings
 from console_app.core.settings_store import SettingsStore
 from tests.gui.conftest import until
-from tests.gui.test_settings_dialog import Opened, home, store  # noqa: F401 (fixtures)
+from tests.gui.test_settings_dialog import Opened, store  # noqa: F401 (fixtures)
 
 
 def test_window_rules_and_retention_are_saved(qtbot: Any, store: SettingsStore) -> None:  # noqa: F811
