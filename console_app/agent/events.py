@@ -66,7 +66,15 @@ class StepRecorded:
 
 
 ProblemKind = Literal[
-    "api", "network", "validation", "capture", "executor", "failsafe", "refused", "internal"
+    "api",
+    "network",
+    "validation",
+    "capture",
+    "executor",
+    "failsafe",
+    "refused",
+    "internal",
+    "storage",
 ]
 
 

@@ -63,7 +63,13 @@ from console_app.agent.turns import (
 )
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action
-from console_app.core.records import Recorder, ResponseRecord, RunInfo, StepRecord
+from console_app.core.records import (
+    Recorder,
+    ResponseRecord,
+    RunInfo,
+    StepRecord,
+    StorageProblem,
+)
 from console_app.core.redact import redact
 from console_app.executor.computer import ActionRefused
 
@@ -188,7 +194,7 @@ class AgentLoop:
         steps = StepRunner(self, info.run_id)
         result: RunResult
         try:
-            await self.in_thread(self._record_thread, self.recorder.begin_run, info)
+            await self._recorded(self.recorder.begin_run, info)
             result = await self._run(info.run_id, task, steps)
         except StopRun as stop:
             reason = str(stop) or "stopped by the supervisor"
@@ -349,11 +355,21 @@ class AgentLoop:
         return self.model.inflight_response_id
 
     async def record_response(self, record: ResponseRecord) -> None:
-        await self.in_thread(self._record_thread, self.recorder.record_response, record)
+        await self._recorded(self.recorder.record_response, record)
 
     async def record_step(self, step: StepRecord) -> None:
-        await self.in_thread(self._record_thread, self.recorder.record_step, step)
+        await self._recorded(self.recorder.record_step, step)
         self.emit(StepRecorded(step))
+
+    async def _recorded(self, write: Callable[..., None], *args: Any) -> None:
+        """A history write; a full disk pauses the run (Retry/Stop) and the write is retried —
+        the step is never executed before it is recorded, and nothing is lost."""
+        while True:
+            try:
+                await self.in_thread(self._record_thread, write, *args)
+                return
+            except StorageProblem as exc:
+                await self.problem(Problem("storage", str(exc)))
 
     def held_input(self) -> list[str]:
         try:

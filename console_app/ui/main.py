@@ -58,7 +58,11 @@ def open_recorder() -> Recorder:
         return store
     except Exception as exc:
         from console_app.core import messages
+        from console_app.core.records import StorageProblem
 
+        if isinstance(exc, StorageProblem):  # a full disk: say which folder, keep the DB
+            messages.warning(f"{exc} This session is not recorded.", "", source="history")
+            return MemoryRecorder()
         messages.warning(
             "The history database could not be opened; this session is not recorded.",
             f"{type(exc).__name__}: {exc}",
@@ -140,9 +144,7 @@ def freeze_startup_objects() -> None:
 def display_problem() -> str | None:
     """Why the window cannot open here, in words (Qt would abort the process instead)."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith(
-        "linux"
-    ):
+    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith("linux"):
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
