@@ -20,10 +20,25 @@ def add_parser(commands: Any) -> None:
         help="write {port, pid} as JSON here once listening (used by the console)",
     )
     parser.add_argument("--data-dir", help="where the engine keeps its SQLite state")
+    parser.add_argument("--log-file", help="log here (rotating, size-capped) instead of stderr")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process (the console) dies")
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="exit when stdin reaches end-of-file (the console keeps a pipe open)",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from console_app.engine.server import serve
 
-    return serve(host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir)
+    return serve(
+        host=args.host,
+        port=args.port,
+        ready_file=args.ready_file,
+        data_dir=args.data_dir,
+        log_file=args.log_file,
+        parent_pid=args.parent_pid,
+        watch_stdin=args.watch_stdin,
+    )
