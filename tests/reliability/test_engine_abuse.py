@@ -66,12 +66,12 @@ class EngineProcess:
                 "--log-file",
                 str(self.log_file),
                 "--watch-stdin",
-            ],  # fmt: skip
+            ],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_limit_files if limit_files else None,  # noqa: PLW1509
+            preexec_fn=_limit_files if limit_files else None,
         )
         info = wait_for(lambda: self._ready(), 60, "the engine's ready file")
         self.port = int(info["port"])
@@ -142,8 +142,8 @@ def test_an_authorised_client_is_served_while_1100_half_requests_are_open(
         log_text = engine.log_file.read_text("utf-8")
         print(
             f"\nflood of {FLOOD} half requests: engine held {held} fds (file limit "
-            f"{ENGINE_FILE_LIMIT}, cap {connection_cap(ENGINE_FILE_LIMIT)} connections); authorised /health "
-            f"served in {served_ms:.0f} ms; {still_open} flood sockets still open after the "
+            f"{ENGINE_FILE_LIMIT}, cap {connection_cap(ENGINE_FILE_LIMIT)} connections); "
+            f"authorised /health served in {served_ms:.0f} ms; {still_open} flood sockets still open after the "
             f"header deadline; engine.log {log_size} bytes"
         )
         assert served_ms < 5000
