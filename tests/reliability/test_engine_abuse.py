@@ -143,7 +143,8 @@ def test_an_authorised_client_is_served_while_1100_half_requests_are_open(
         print(
             f"\nflood of {FLOOD} half requests: engine held {held} fds (file limit "
             f"{ENGINE_FILE_LIMIT}, cap {connection_cap(ENGINE_FILE_LIMIT)} connections); "
-            f"authorised /health served in {served_ms:.0f} ms; {still_open} flood sockets still open after the "
+            f"authorised /health served in {served_ms:.0f} ms; {still_open} flood sockets "
+            f"still open after the "
             f"header deadline; engine.log {log_size} bytes"
         )
         assert served_ms < 5000
