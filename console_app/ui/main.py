@@ -189,7 +189,15 @@ def run_console(profile: str | None = None) -> int:
             window.close()
             closed.set()
 
-    window.closeRequested.connect(lambda: asyncio.ensure_future(close_sequence()))
+    closing: list[bool] = []
+
+    def close_once() -> None:
+        if not closing:
+            closing.append(True)
+            asyncio.ensure_future(close_sequence())
+
+    window.closeRequested.connect(close_once)
+    wake = install_stop_signals(lambda: loop.call_soon_threadsafe(close_once))
     window.show()
     console.profiles.open_current()  # a local profile's engine starts now, in the background
     code = 0
@@ -200,5 +208,29 @@ def run_console(profile: str | None = None) -> int:
             log.info("interrupted: stopping the run and the engine")
             code = 130
             loop.run_until_complete(console.aclose())
+    wake.stop()
     log.info("the console closed")
     return code
+
+
+def install_stop_signals(stop: Any) -> Any:
+    """SIGTERM, SIGHUP and SIGINT (a logout, a service manager, ``kill``, Ctrl+C) close the
+    console the way its Close does: the run stops like Stop (held input released, recorded as
+    stopped), the engine stops, the process exits. Python runs signal handlers only between
+    bytecodes, so a timer wakes the interpreter while Qt waits in C. Returns the timer."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping the run and the engine, then closing", signum)
+        stop()
+
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, handler)
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
