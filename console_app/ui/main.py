@@ -189,12 +189,11 @@ def run_console(profile: str | None = None) -> int:
             window.close()
             closed.set()
 
-    closing: list[bool] = []
+    closing: list[asyncio.Future[None]] = []
 
     def close_once() -> None:
         if not closing:
-            closing.append(True)
-            asyncio.ensure_future(close_sequence())
+            closing.append(asyncio.ensure_future(close_sequence()))
 
     window.closeRequested.connect(close_once)
     wake = install_stop_signals(lambda: loop.call_soon_threadsafe(close_once))
