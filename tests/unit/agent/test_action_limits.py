@@ -75,7 +75,7 @@ async def test_auto_approve_never_runs_an_action_over_the_cap() -> None:
             call(drag(2_000)),
             call({"type": "type", "text": "z" * 6_000}, rid="resp_2"),
             message("done"),
-        ],  # fmt: skip
+        ],
         policy=AUTO,
     )
     result = await loop.run("draw")
