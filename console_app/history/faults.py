@@ -16,9 +16,9 @@ from pathlib import Path
 
 from console_app.core.records import StorageProblem
 
-# What one more step needs with room to spare: a screenshot (≤ ~2 MB), the WAL growing by a
+# What one more step needs with room to spare: a screenshot (≤ ~2 MB), the WAL growing to a
 # checkpoint's worth, and SQLite's temporary files.
-SPACE_NEEDED = 64 * 1024 * 1024
+SPACE_NEEDED = 20 * 1024 * 1024
 _FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
