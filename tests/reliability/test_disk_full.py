@@ -94,7 +94,7 @@ async def test_a_full_disk_mid_run_pauses_with_retry_and_loses_nothing(small_dis
             profile="t",
             backend="http://127.0.0.1:1",
             max_steps=5,
-        ),  # fmt: skip
+        ),
         on_event=on_event,
         on_problem=on_problem,
     )
