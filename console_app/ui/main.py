@@ -170,6 +170,9 @@ def run_console(profile: str | None = None) -> int:
         return 2
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    from console_app.ui import synthetic_input
+
+    synthetic_input.install(app)  # approvals never come from XSendEvent'd keys or clicks
     app.setApplicationName("Operator Console")
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
