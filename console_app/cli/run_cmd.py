@@ -159,8 +159,8 @@ def unprotected_terminal(how: str) -> str:
         "console-app run: the terminal window running this command could not be identified "
         f"({how}), so it cannot be kept out of the agent's reach (masked, never clicked or "
         "typed into) and answers cannot be proven to come from you. Run it in a terminal "
-        "emulator on this X display (xterm, GNOME Terminal, Konsole…; tmux and screen are "
-        "fine), or use --approve auto without a terminal attached."
+        "emulator on this X display (xterm, GNOME Terminal, Konsole…; inside tmux is fine), "
+        "or use --approve auto without a terminal attached."
     )
 
 

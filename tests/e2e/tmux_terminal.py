@@ -24,7 +24,8 @@ import pytest
 
 
 class TmuxDesk:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.workdir = workdir
         for tool in ("tmux", "xterm", "xdotool"):
             if shutil.which(tool) is None:
                 pytest.fail(f"{tool} is missing: scripts/bootstrap installs it")
@@ -44,38 +45,35 @@ class TmuxDesk:
         return done.stdout
 
     def open_xterm(self, title: str, geometry: str, *command: str) -> int:
-        """Start an xterm running ``command``; its top-level X window id once mapped."""
-        process = subprocess.Popen(
-            [
-                "xterm",
-                "-T",
-                title,
-                "-geometry",
-                geometry,
-                "-fa",
-                "DejaVu Sans Mono",
-                "-fs",
-                "9",
-                "-e",
-                *command,
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.xterms.append(process)
-        try:
-            found: int = wait_until(
-                lambda: _search_window(title, self.env), timeout=30, what=f"xterm {title!r}"
-            )
-        except AssertionError:
-            tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
-                                  env=self.env, check=False).stdout  # fmt: skip
-            raise AssertionError(
-                f"xterm {title!r} (exit {process.poll()}) not found:\n{tree}"
-            ) from None
-        return found
+        """Start an xterm running ``command``; its top-level X window id once mapped.
+
+        An xterm that exits before its window appears (seen rarely right after Xvfb starts)
+        is started again, once; what it said is in the failure message."""
+        said = ""
+        for _attempt in range(2):
+            log = self.workdir / f"xterm-{title}.log"
+            with log.open("wb") as sink:
+                process = subprocess.Popen(
+                    ["xterm", "-T", title, "-geometry", geometry, "-fa", "DejaVu Sans Mono",
+                     "-fs", "9", "-e", *command],
+                    env=self.env,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )  # fmt: skip
+            self.xterms.append(process)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                found = _search_window(title, self.env)
+                if found:
+                    return found
+                if process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            said = log.read_text("utf-8", "replace")[-2000:]
+            if process.poll() is None:
+                break  # running but no window: starting it again would not help
+        raise AssertionError(f"xterm {title!r} (exit {process.poll()}) has no window: {said}")
 
     def pane_text(self, target: str) -> str:
         return self.tmux("capture-pane", "-p", "-J", "-t", target, "-S", "-500")
@@ -142,7 +140,7 @@ def desk(tmp_path: Path) -> Iterator[TmuxDesk]:
     env.pop("TMUX", None)
     env.pop("TZAFON_API_KEY", None)
     env["PS1"] = "$ "
-    desk = TmuxDesk(env)
+    desk = TmuxDesk(env, tmp_path)
     try:
         yield desk
     finally:
