@@ -144,10 +144,13 @@ class HistoryStore:
         """The folder 0700 and the database 0600 (it holds tasks and typed text); SQLite gives
         its -wal and -shm files the database's permissions."""
         make_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        if self.path.stat().st_mode & 0o077:
-            self.path.chmod(0o600)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):  # another process was quicker
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with contextlib.suppress(OSError):  # not ours, or read-only: SQLite will say so
+            info = self.path.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                self.path.chmod(0o600)
 
     # ------------------------------------------------------------------ connections
 
