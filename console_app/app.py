@@ -53,24 +53,39 @@ def _run_command(handler: Any, args: argparse.Namespace) -> int:
     """A terminal command; broken local state is one clear line and exit 2, not a traceback."""
     import sqlite3
 
+    from console_app.cli.redacted_output import redacted_stdio
+    from console_app.core.records import StorageProblem
     from console_app.core.settings_store import SettingsError
     from console_app.history.models import HistoryError
 
     try:
-        result: int = handler(args)
+        with redacted_stdio():  # every printed line is redacted, like the logs and the DB
+            result: int = handler(args)
+    except StorageProblem as exc:  # full disk, read-only folder: the database is intact
+        print(f"console-app: {exc}", file=sys.stderr)
+        return 2
     except (sqlite3.Error, HistoryError) as exc:
         from console_app.core.paths import data_dir
 
-        print(
-            f"console-app: the history database in {data_dir()} cannot be used ({exc}). "
-            "Move history.sqlite3 away to start a new one.",
-            file=sys.stderr,
-        )
+        print(f"console-app: {_history_advice(exc, data_dir())}", file=sys.stderr)
         return 2
     except SettingsError as exc:
         print(f"console-app: {exc}", file=sys.stderr)
         return 2
     return result
+
+
+def _history_advice(exc: BaseException, folder: Any) -> str:
+    """Moving the database away is advised only when SQLite says the file itself is damaged
+    or not a database — never for a full disk, a lock or a permission problem."""
+    text = str(exc)
+    damaged = any(m in text.lower() for m in ("malformed", "not a database", "corrupt"))
+    if damaged:
+        return (
+            f"the history database in {folder} is damaged ({text}). Move history.sqlite3 away "
+            "to start a new one."
+        )
+    return f"the history database in {folder} cannot be used now ({text}); it was not changed."
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from console_app.agent.turns import RequestSettings
 from console_app.capture.mapping import ViewportMapping
 from console_app.core.actions import KEYBOARD_ACTION_TYPES, Action, held_keys
 from console_app.core.geometry import CoordinateSpace, RectTuple
-from console_app.core.records import Recorder, ResponseRecord, StepRecord
+from console_app.core.records import Recorder, ResponseRecord, StepRecord, StorageProblem
 from console_app.executor.computer import Computer
 from console_app.executor.outcomes import ActionRefused, ExecutionResult
 
@@ -341,8 +341,18 @@ class RunContext:
             log.info("released held input: %s", ", ".join(released))
 
     async def record_response(self, record: ResponseRecord) -> None:
-        await self.workers.run(self.workers.record, self.recorder.record_response, record)
+        await self.recorded(self.recorder.record_response, record)
 
     async def record_step(self, step: StepRecord) -> None:
-        await self.workers.run(self.workers.record, self.recorder.record_step, step)
+        await self.recorded(self.recorder.record_step, step)
         self.control.emit(StepRecorded(step))
+
+    async def recorded(self, write: Callable[..., None], *args: Any) -> None:
+        """A history write; a full disk pauses the run (Retry/Stop) and the write is retried —
+        the step is never executed before it is recorded, and nothing is lost."""
+        while True:
+            try:
+                await self.workers.run(self.workers.record, write, *args)
+                return
+            except StorageProblem as exc:
+                await self.control.problem(Problem("storage", str(exc)))

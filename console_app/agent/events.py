@@ -82,6 +82,7 @@ ProblemKind = Literal[
     "failsafe",
     "refused",
     "internal",
+    "storage",
 ]
 
 

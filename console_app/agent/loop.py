@@ -169,7 +169,7 @@ class AgentLoop:
         steps = StepRunner(context, info.run_id)
         result: RunResult
         try:
-            await workers.run(workers.record, self.recorder.begin_run, info)
+            await context.recorded(self.recorder.begin_run, info)
             result = await self._run(info.run_id, task, steps)
         except StopRun as stop:
             reason = str(stop) or "stopped by the supervisor"

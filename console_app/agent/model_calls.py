@@ -71,7 +71,7 @@ class ModelCaller:
                 text = response.error_message() or f"the response ended as {response.status}"
                 await control.problem(Problem("api", f"The model could not answer: {text}"))
                 continue
-            turn = read_turn(response)
+            turn = read_turn(response, self.run.policy.policy.limits.max_batch_actions)
             await self._record(response)
             usage = response.usage
             control.emit(

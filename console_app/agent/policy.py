@@ -21,7 +21,7 @@ from console_app.core.actions import (
 )
 from console_app.core.actions import held_keys as keys_held_during
 from console_app.core.keys import UnknownKeyError, canonical_chord, canonical_key, chord_label
-from console_app.core.settings import Policy, PolicyChoice
+from console_app.core.settings import ActionLimits, Policy, PolicyChoice
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class PolicyTable:
     def evaluate(self, action: Action, held_keys: Iterable[str] = ()) -> Verdict:
         if action.type in FINAL_ACTION_TYPES:
             return Verdict("auto", "ends the run; nothing is sent to the desktop")
+        too_long = over_limit(action, self.policy.limits)
+        if too_long is not None:
+            return Verdict("block", too_long)
         chord = self._blocked_chord(action, held_keys)
         if chord is not None:
             return Verdict("block", f"the key combination {chord} is blocked by the policy")
@@ -73,6 +76,23 @@ class PolicyTable:
             if blocked <= pressed:
                 return chord_label(sorted(blocked, key=_modifier_first))
         return None
+
+
+def over_limit(action: Action, limits: ActionLimits) -> str | None:
+    """Why ``action`` is longer than the profile allows, or ``None``."""
+    path = getattr(action, "path", None)
+    if action.type == "drag" and path is not None and len(path) > limits.max_drag_points:
+        return (
+            f"the drag has {len(path)} points and the profile allows at most "
+            f"{limits.max_drag_points} (policy limits: max_drag_points)"
+        )
+    text = getattr(action, "text", None)
+    if isinstance(text, str) and len(text) > limits.max_type_chars:
+        return (
+            f"the text to type has {len(text)} characters and the profile allows at most "
+            f"{limits.max_type_chars} (policy limits: max_type_chars)"
+        )
+    return None
 
 
 def keys_pressed_by(action: Action) -> set[str] | None:

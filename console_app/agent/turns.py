@@ -69,10 +69,23 @@ class ModelTurn:
         return self.response.id or ""
 
 
-def read_turn(response: Response) -> ModelTurn:
-    """The model's answer; the calls of a response that did not complete are not executable."""
+def read_turn(response: Response, max_batch: int | None = None) -> ModelTurn:
+    """The model's answer; the calls of a response that did not complete are not executable,
+    and neither is any call of a turn with more than ``max_batch`` of them (the profile's
+    ``policy.limits.max_batch_actions``): an over-long batch is refused whole."""
     reasoning = "\n".join(t for t in (item.text() for item in response.reasoning()) if t)
     found = proposals(response)
+    if max_batch is not None and len(found) > max_batch:
+        reason = (
+            f"the model proposed {len(found)} actions in one turn and the profile allows at "
+            f"most {max_batch} (policy limits: max_batch_actions), so none of them runs"
+        )
+        found = [
+            p
+            if p.action is None
+            else p.model_copy(update={"action": None, "error": reason, "error_field": "batch"})
+            for p in found
+        ]
     status = (response.status or "").strip().lower()
     if status in UNFINISHED_STATUSES:
         reason = f"the response is {status}, so its actions are not run"

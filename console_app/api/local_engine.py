@@ -7,6 +7,12 @@ Handshake: the console picks a token (``CONSOLE_ENGINE_TOKEN`` if set, else a ra
 passes it in the child's *environment* (never on the command line, which ``ps`` shows). The
 child binds port 0 on 127.0.0.1 and writes ``{"port": N, "pid": P}`` to a ready file; the
 console then polls ``GET /health`` until it answers.
+
+Never an orphan: the child gets a pipe on its stdin whose write end only the console holds, and
+``--parent-pid``; it exits when the pipe closes (the console stopped or died, even by SIGKILL)
+or, on Linux, when the parent-death signal says the console is gone. Its log is
+``engine.log`` (rotating, size-capped, written by the engine itself); what it prints before its
+logging is up goes to ``engine-start.log``, truncated at each start.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class LocalEngine:
     port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     _log_file: Path | None = None
+    _exit_code: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -74,6 +81,7 @@ class LocalEngine:
         workdir = Path(tempfile.mkdtemp(prefix="console-engine-"))
         ready = workdir / "ready.json"
         self._log_file = log_dir() / "engine.log"
+        start_log = log_dir() / "engine-start.log"
         engine_data = self.data_dir or (data_dir() / "engine")
         command = [
             *engine_command(),
@@ -85,25 +93,32 @@ class LocalEngine:
             str(ready),
             "--data-dir",
             str(engine_data),
+            "--log-file",
+            str(self._log_file),
+            "--parent-pid",
+            str(os.getpid()),
+            "--watch-stdin",
         ]
         # The engine needs no cloud credentials: they stay out of its environment.
         env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_THE_ENGINE}
         env[TOKEN_ENV] = self.token
         log.info("starting the local engine (data in %s)", engine_data)
-        with self._log_file.open("ab") as log_handle:
+        with start_log.open("wb") as log_handle:
             self.process = subprocess.Popen(
                 command,
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the watchdog pipe: only we hold its write end
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                said = _last_line(start_log)
+                self.stop()
                 raise EngineStartError(
-                    f"the local engine exited with code {self.process.returncode}; "
-                    f"see {self._log_file}"
+                    f"the local engine exited with code {self.process_code}"
+                    + (f": {said}" if said else f"; see {self._log_file}")
                 )
             if ready.exists():
                 try:
@@ -140,9 +155,19 @@ class LocalEngine:
         self.stop()
         raise EngineStartError(f"the local engine did not become healthy ({last_error})")
 
+    @property
+    def process_code(self) -> int | None:
+        return self._exit_code
+
     def stop(self, timeout: float = 5.0) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        if process.poll() is not None:
+            self._exit_code = process.returncode
             return
         process.terminate()
         try:
@@ -150,9 +175,20 @@ class LocalEngine:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout)
+        self._exit_code = process.returncode
 
     def __enter__(self) -> LocalEngine:
         return self.start() if not self.running else self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _last_line(path: Path) -> str:
+    """The engine's last words before it exited (e.g. which process holds its data folder)."""
+    try:
+        lines = path.read_text("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    last = lines[-1].strip() if lines else ""
+    return last.removeprefix("console-app engine: ")[:300]

@@ -3,7 +3,10 @@
 Exit codes: 0 only when the run ended in success; 1 when it failed, was stopped or hit an
 error; 2 for a usage or configuration problem (bad profile, no key, unreadable settings, a
 screen the console cannot see: Wayland without X11, a blank capture).
-Ctrl+C stops the run cleanly (the in-flight request is cancelled, held input released).
+Ctrl+C, SIGTERM and SIGHUP stop the run the way Stop does (the in-flight request is cancelled,
+held input released, the run recorded as stopped), then the local engine stops and the
+command exits. Interactive approval needs a protected terminal window (``terminal_window.py``)
+and accepts only answers typed on its keyboard (``terminal.ask_human``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from console_app.cli.terminal import flush_input
+from console_app.core.redact import redact
 
 if TYPE_CHECKING:  # the handler imports these; `console-app --help` stays fast
     from console_app.agent.events import LoopEvent
@@ -236,14 +240,38 @@ def _desktop_problem(session: Session) -> str | None:
     return None
 
 
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def unprotected_terminal(how: str) -> str:
+    return (
+        "console-app run: the terminal window running this command could not be identified "
+        f"({how}), so it cannot be kept out of the agent's reach (masked, never clicked or "
+        "typed into) and answers cannot be proven to come from you. Run it in a terminal "
+        "emulator on this X display (xterm, GNOME Terminal, Konsole…; inside tmux is fine), "
+        "or use --approve auto without a terminal attached."
+    )
+
+
 async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) -> int:
     from console_app.agent.events import Problem
-    from console_app.cli.terminal import TerminalWindow, read_line
+    from console_app.cli.terminal import TerminalWindow, ask_human
     from console_app.cli.terminal_approver import TerminalApprover
 
-    approver = TerminalApprover(auto=args.approve == "auto")
+    interactive = sys.stdin.isatty()
+    terminal = await asyncio.to_thread(TerminalWindow, interactive=interactive)
+    if interactive and not terminal.found:
+        terminal.close()
+        print(unprotected_terminal(terminal.how), file=sys.stderr, flush=True)
+        return EXIT_USAGE
+    if terminal.found:
+        print(f"  supervising terminal: {terminal.how}", file=sys.stderr, flush=True)
+    approver = TerminalApprover(
+        auto=args.approve == "auto", interactive=interactive, witness=terminal.witness
+    )
     printer = StepPrinter(out, as_json=args.json)
-    terminal = TerminalWindow(interactive=approver.interactive)
 
     blind: list[Problem] = []
 
@@ -253,7 +281,7 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
         if not problem.can_retry or not approver.interactive:
             return "stop"
         try:
-            answer = await read_line("  retry? [y/N] ")
+            answer = await ask_human("  retry? [y/N] ", witness=terminal.witness)
         except (EOFError, KeyboardInterrupt):
             return "stop"
         return "retry" if answer.strip().lower() == "y" else "stop"
@@ -267,14 +295,14 @@ async def _supervise(args: argparse.Namespace, session: Session, out: TextIO) ->
         on_stale=approver.stale,
     )
     aio = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        aio.add_signal_handler(signal.SIGINT, loop.stop)
-        aio.add_signal_handler(signal.SIGTERM, loop.stop)
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            aio.add_signal_handler(sig, loop.stop)
     try:
         result = await loop.run(args.task)
     finally:
         terminal.close()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 aio.remove_signal_handler(sig)
     if result.succeeded:
@@ -302,7 +330,7 @@ class StepPrinter:
                 self._printed.add(key)
                 self._step(event.step)
         elif isinstance(event, Problem):
-            print(f"  ! {event.text}", file=sys.stderr, flush=True)
+            print(redact(f"  ! {event.text}"), file=sys.stderr, flush=True)
         elif isinstance(event, RunFinished):
             result = event.result
             if self.as_json:
@@ -318,8 +346,9 @@ class StepPrinter:
                 )
             else:
                 answer = f": {result.answer}" if result.answer else ""
+                line = f"run {result.status} after {result.steps} step(s) ({result.reason})"
                 print(
-                    f"run {result.status} after {result.steps} step(s) ({result.reason}){answer}",
+                    redact(line + answer),
                     file=self.out,
                     flush=True,
                 )
@@ -342,13 +371,15 @@ class StepPrinter:
         shown = ("refused", "failed", "stale")
         detail = f" — {step.execution_detail}" if step.execution in shown else ""
         print(
-            f"step {step.index + 1}: {step.summary} [{outcome}] ({', '.join(parts)}){detail}",
+            redact(
+                f"step {step.index + 1}: {step.summary} [{outcome}] ({', '.join(parts)}){detail}"
+            ),
             file=self.out,
             flush=True,
         )
 
     def _json(self, obj: dict[str, Any]) -> None:
-        print(json.dumps(obj, ensure_ascii=False), file=self.out, flush=True)
+        print(redact(json.dumps(obj, ensure_ascii=False)), file=self.out, flush=True)
 
 
 def step_json(step: StepRecord) -> dict[str, Any]:

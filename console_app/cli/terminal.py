@@ -1,15 +1,19 @@
 """The terminal that supervises a run: read answers safely, and keep the agent out of it.
 
-Why this needs care: the agent types on the same X display the terminal is on. Text it types
-while the terminal has the keyboard focus would land in the terminal's input buffer and could
-answer the next approval prompt (``y⏎``) — the agent approving itself — or run in the shell
-after the console exits. So:
+Why this needs care: the agent types on the same X display the terminal is on, and it can run
+programs. Text it types while the terminal has the keyboard focus, or that a program it started
+writes to the terminal (``tmux send-keys``), would answer the next approval prompt (``y⏎``) —
+the agent approving itself. So:
 
+* **an answer counts only if a human typed it here** (`ask_human`): on X11 a line is accepted
+  only when the X server delivered an Enter key press to the supervising terminal's window
+  while the prompt was open (``key_witness.py``); a line that arrives without one (written by
+  tmux, screen, TIOCSTI…) is discarded with a visible warning;
 * the input buffer is flushed before every prompt and at exit (nothing typed while no prompt
   was shown can count as an answer);
-* on X11, the terminal's window is found (``$WINDOWID``, else the focused window at start when
-  a human is at the terminal), masked in every screenshot, forbidden as a pointer target, and
-  guarded like the console window: keys are never sent while it has the focus;
+* the terminal's window is known for sure (``terminal_window.py``: ``$WINDOWID`` is verified
+  against this terminal's process tree, tmux clients included), masked in every screenshot,
+  forbidden as a pointer target, and keys are never sent while it has the focus;
 * prompts are read on a daemon thread, so Ctrl+C (which stops the run) never leaves the process
   waiting for a line nobody will type.
 """
@@ -18,13 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import Protocol, TextIO
 
-from console_app.core.geometry import RectTuple
-from console_app.executor.keyboard_focus import KeyboardFocusGuard
+from console_app.cli.terminal_window import TerminalWindow
+
+NOT_TYPED_HERE = (
+    "  ! ignored an answer that was not typed on this terminal's keyboard (no key press reached "
+    "this terminal window: another program wrote it); type your answer here"
+)
 
 
 def flush_input() -> None:
@@ -64,42 +72,27 @@ def _settle(future: asyncio.Future[str], line: str | None, exc: BaseException | 
         future.set_result(line or "")
 
 
-class TerminalWindow:
-    """The supervising terminal's X window: its rectangle (for the mask) and a focus guard."""
+class Witness(Protocol):
+    def begin(self) -> None: ...
 
-    def __init__(self, *, interactive: bool) -> None:
-        self._ids: frozenset[int] = frozenset()
-        self.guard = KeyboardFocusGuard(lambda: self._ids, owner="terminal")
-        if not self.guard.available:
-            return
-        window = _int(os.environ.get("WINDOWID"))
-        if window is None and interactive:
-            focused = self.guard.focused_window()
-            window = self.guard.top_level(focused) if focused not in (None, 0, 1) else None
-        if window is not None:
-            top = self.guard.top_level(window) or window
-            self._ids = frozenset({window, top})
-            self.window: int | None = top
-        else:
-            self.window = None
-
-    @property
-    def found(self) -> bool:
-        return bool(self._ids)
-
-    def rects(self) -> list[RectTuple]:
-        """Where the terminal is now (it may be moved during the run)."""
-        if self.window is None:
-            return []
-        rect = self.guard.window_rect(self.window)
-        return [rect] if rect is not None else []
-
-    def close(self) -> None:
-        self.guard.close()
+    def confirm(self) -> bool: ...
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text, 0) if text else None
-    except ValueError:
-        return None
+async def ask_human(
+    prompt: str,
+    reader: Callable[[str], str] = input,
+    *,
+    witness: Witness | None = None,
+    out: TextIO | None = None,
+) -> str:
+    """A line the human typed at this terminal: lines nobody typed here are discarded."""
+    while True:
+        if witness is not None:
+            witness.begin()
+        line = await read_line(prompt, reader)
+        if witness is None or await asyncio.to_thread(witness.confirm):
+            return line
+        print(NOT_TYPED_HERE, file=out or sys.stderr, flush=True)
+
+
+__all__ = ["NOT_TYPED_HERE", "TerminalWindow", "Witness", "ask_human", "flush_input", "read_line"]

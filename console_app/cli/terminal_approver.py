@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from console_app.agent.decisions import ApprovalRequest, Approve, Decision, Edit, Reject, Skip, Stop
 from console_app.agent.screen_truth import StaleChoice, StaleScreen
-from console_app.cli.terminal import read_line
+from console_app.cli.terminal import Witness, ask_human
 from console_app.core.actions import (
     POINTER_ACTION_TYPES,
     ActionValidationError,
@@ -24,6 +24,7 @@ from console_app.core.actions import (
     build_action,
 )
 from console_app.core.keys import keys_from_wire
+from console_app.core.redact import redact
 
 HELP = (
     '  y = approve   n [feedback] = reject   e <x y | "text" | keys | {json}> = edit\n'
@@ -42,8 +43,11 @@ class TerminalApprover:
         interactive: bool | None = None,
         out: TextIO | None = None,
         reader: Reader | None = None,
+        witness: Witness | None = None,
     ) -> None:
+        """``witness``: proof that each answer was typed at this terminal (`ask_human`)."""
         self.auto = auto
+        self.witness = witness
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.out = out or sys.stderr
         self._read = reader or input
@@ -139,12 +143,12 @@ class TerminalApprover:
 
     async def _ask(self, prompt: str) -> str:
         try:
-            return await read_line(prompt, self._read)
+            return await ask_human(prompt, self._read, witness=self.witness, out=self.out)
         except (EOFError, KeyboardInterrupt):
             return "q"
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(redact(text), file=self.out, flush=True)
 
 
 def edit_action(request: ApprovalRequest, text: str) -> Any:

@@ -6,6 +6,10 @@ would miss them. Every handler installed here carries a `RedactingFilter`, which
 registered secrets (API keys, the engine token) and bearer-looking values in the message *and*
 in the formatted exception text.
 
+Every log file is a `RotatingFileHandler` with a size cap (`rotating_file`: 2 MB × 4 files);
+`RateLimitFilter` lets one record per kind of failure through per interval, so a flood of
+identical errors (the engine under a connection flood) cannot fill the disk.
+
 `setup_logging` is idempotent: calling it again replaces the handlers it installed before
 (the CLI and the window may both call it), and leaves foreign handlers (pytest's) alone.
 """
@@ -15,6 +19,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
+import time
 from pathlib import Path
 
 from console_app.core.paths import log_dir
@@ -26,6 +32,45 @@ BACKUP_COUNT = 3
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
 _MARK = "_operator_console_handler"
+
+
+def rotating_file(path: Path) -> logging.handlers.RotatingFileHandler:
+    """A log file that never grows past ``MAX_BYTES × (BACKUP_COUNT + 1)``."""
+    return logging.handlers.RotatingFileHandler(
+        path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+    )
+
+
+class RateLimitFilter(logging.Filter):
+    """At most one record per kind (logger, level, message template, exception type) per
+    ``interval`` seconds; the next one that passes says how many were held back. Records below
+    WARNING pass untouched (they are the normal story of a run)."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last: dict[tuple[object, ...], float] = {}
+        self._held: dict[tuple[object, ...], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        exc_type = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        key = (record.name, record.levelno, str(record.msg)[:200], exc_type)
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.interval:
+                self._held[key] = self._held.get(key, 0) + 1
+                return False
+            self._last[key] = now
+            held = self._held.pop(key, 0)
+            if len(self._last) > 10_000:  # kinds are few; never let the table grow unbounded
+                self._last.clear()
+        if held:
+            record.msg = f"{record.msg} [{held} more like this in the last {self.interval:.0f} s]"
+        return True
 
 
 def setup_logging(
@@ -50,9 +95,7 @@ def setup_logging(
     handlers: list[logging.Handler] = []
     if to_file:
         path = log_dir() / LOG_FILE_NAME
-        file_handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
-        )
+        file_handler = rotating_file(path)
         file_handler.setLevel(file_level)
         handlers.append(file_handler)
     if stderr:

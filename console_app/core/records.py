@@ -120,6 +120,12 @@ class ResponseRecord(BaseModel):
     last_seen: datetime = Field(default_factory=now)
 
 
+class StorageProblem(RuntimeError):
+    """The recorder cannot write now (disk full, read-only, no permission). The message is one
+    plain sentence naming the folder (and the free space needed); nothing already recorded is
+    lost, and the same write can be retried once the cause is fixed."""
+
+
 class Recorder(Protocol):
     def begin_run(self, run: RunInfo) -> None: ...
 

@@ -32,11 +32,27 @@ DEFAULT_BLOCKED_CHORDS: tuple[tuple[str, ...], ...] = (
 )
 
 
+class ActionLimits(BaseModel):
+    """How long an action may be, whoever approves it (``--approve auto`` included).
+
+    Why: a 100,000-point drag is half an hour of input and a 1 MB ``type`` twenty-five minutes,
+    during which the supervisor can only hit Stop. The defaults allow any realistic action
+    (500 drag points ≈ 10 s of movement, 5,000 characters ≈ a page of text, 20 actions in one
+    turn) and refuse the rest with a sentence saying which limit to raise.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    max_drag_points: int = Field(default=500, ge=2, le=100_000)
+    max_type_chars: int = Field(default=5_000, ge=1, le=1_000_000)
+    max_batch_actions: int = Field(default=20, ge=1, le=1_000)
+
+
 class Policy(BaseModel):
     """Per action type: ``auto`` (run without asking), ``ask`` (default) or ``block``.
 
     ``blocked_chords`` are key combinations that are never pressed, whatever the per-type
-    choice is (compared on canonical key names, order-insensitive).
+    choice is (compared on canonical key names, order-insensitive). ``limits`` cap how long an
+    action may be (`ActionLimits`); an action over a limit is blocked.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +61,7 @@ class Policy(BaseModel):
     blocked_chords: list[list[str]] = Field(
         default_factory=lambda: [list(chord) for chord in DEFAULT_BLOCKED_CHORDS]
     )
+    limits: ActionLimits = Field(default_factory=ActionLimits)
 
     @field_validator("blocked_chords", mode="before")
     @classmethod

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -106,11 +106,16 @@ async def _read_json(request: Request) -> Any:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client hung up mid-body: its business, not an engine error
+        log.info("a client hung up after %d bytes of a request body", size)
+        raise bad_request("The client disconnected before the body was complete.",
+                          code="client_disconnected") from None  # fmt: skip
     body = b"".join(chunks)
     if not body.strip():
         raise bad_request("The request body is empty; send a JSON object.", code="invalid_json")

@@ -2,8 +2,9 @@
 
 Both seed dialects are accepted: ``input`` as a string or as an array of items; screenshots
 as ``input_image`` blocks in a user message or as the ``output`` of a ``computer_call_output``
-(``input_image`` or ``computer_screenshot``). Every image in the request is decoded (so a bad
-one is a 400, never a 500); the *last* one is the screen the turn is grounded on.
+(``input_image`` or ``computer_screenshot``). Every image in the request is checked (so a bad
+one is a 400, never a 500), but only the *last* one — the screen the turn is grounded on — is
+decoded; the others are probed (header only, see ``images.py``).
 
 The display size is the computer tool's ``display_width`` × ``display_height`` when given,
 else the screenshot's size, else the previous response's viewport, else 1024×768 (seed 004).
@@ -22,7 +23,7 @@ from console_app.api.types import (
 )
 from console_app.api.types.content import block_text
 from console_app.engine.errors import bad_request
-from console_app.engine.images import Screenshot, decode_image_url
+from console_app.engine.images import Screenshot, decode_image_url, probe_image_url
 from console_app.engine.openai_dialect import is_openai_model
 
 MODEL = "tzafon.northstar-cua-fast"
@@ -60,7 +61,7 @@ def check_model(model: str | None, *, openai: bool = False) -> str:
 
 
 def read_input(params: CreateParams) -> RequestInput:
-    """Collect user text, call ids and images; decode every image (CPU work: call in a thread)."""
+    """Collect user text, call ids and images; decode the last image (CPU work: in a thread)."""
     result = RequestInput()
     if isinstance(params.input, str):
         result.text = params.input
@@ -96,7 +97,10 @@ def read_input(params: CreateParams) -> RequestInput:
                     param=f"input[{i}].output.image_url",
                 )
     result.text = "\n".join(t for t in texts if t.strip())
-    for url, param in images:
+    for url, param in images[:-1]:
+        probe_image_url(url, param=param)
+    if images:
+        url, param = images[-1]
         result.screenshot = decode_image_url(url, param=param)
     result.image_count = len(images)
     return result

@@ -3,6 +3,10 @@
 Why so strict: the engine is offline and loopback-only, so it never fetches an ``http(s)``
 image URL; and a body of up to 20 MB can hold a PNG that expands to gigapixels, so the pixel
 count is checked before the pixels are decoded. Any failure is a 400 naming the field.
+
+Only the image a turn is grounded on (the last one) is decoded: the others are *probed* —
+URL, base64 and image header checked, pixels never touched — so a request with sixty 8K
+screenshots costs one decode, and at most ``MAX_PIXELS`` pixels are decoded per request.
 """
 
 from __future__ import annotations
@@ -36,6 +40,29 @@ class Screenshot:
 
 def decode_image_url(url: str, *, param: str) -> Screenshot:
     """Decode a data URL into a `Screenshot`; raise a 400 `EngineError` on anything else."""
+    return _decode_bytes(_raw_bytes(url, param), param)
+
+
+def probe_image_url(url: str, *, param: str) -> tuple[int, int]:
+    """Check a data URL as `decode_image_url` does, reading only the image header: its size."""
+    raw = _raw_bytes(url, param)
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            width, height = image.size
+    except Exception:
+        raise _invalid(param, "it is not a readable image") from None
+    _check_size(width, height, param)
+    return width, height
+
+
+def _check_size(width: int, height: int, param: str) -> None:
+    if width < 1 or height < 1 or max(width, height) > MAX_SIDE:
+        raise _invalid(param, f"its size {width}×{height} is out of range")
+    if width * height > MAX_PIXELS:
+        raise _invalid(param, f"it has more than {MAX_PIXELS} pixels")
+
+
+def _raw_bytes(url: str, param: str) -> bytes:
     if not url.startswith("data:"):
         kind = "an http(s) URL" if url.startswith(("http://", "https://")) else "not a data: URL"
         raise bad_request(
@@ -56,7 +83,7 @@ def decode_image_url(url: str, *, param: str) -> Screenshot:
         raise _invalid(param, "its base64 payload does not decode") from None
     if not raw:
         raise _invalid(param, "it is empty")
-    return _decode_bytes(raw, param)
+    return raw
 
 
 def _decode_bytes(raw: bytes, param: str) -> Screenshot:
@@ -65,10 +92,7 @@ def _decode_bytes(raw: bytes, param: str) -> Screenshot:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw)) as image:
                 width, height = image.size
-                if width < 1 or height < 1 or max(width, height) > MAX_SIDE:
-                    raise _invalid(param, f"its size {width}×{height} is out of range")
-                if width * height > MAX_PIXELS:
-                    raise _invalid(param, f"it has more than {MAX_PIXELS} pixels")
+                _check_size(width, height, param)
                 image.load()
                 rgb = image.convert("RGB")
     except Exception as exc:

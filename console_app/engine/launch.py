@@ -18,6 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write {port, pid} as JSON here once listening (used by the console)",
     )
     parser.add_argument("--data-dir", help="where the engine keeps its SQLite state")
+    parser.add_argument("--log-file", help="log here (rotating, size-capped) instead of stderr")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process (the console) dies")
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="exit when stdin reaches end-of-file (the console keeps a pipe open)",
+    )
     parser.add_argument(
         "--keep-days",
         type=_days,
@@ -47,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ[KEEP_DAYS_ENV] = repr(args.keep_days)
     try:
         return serve(
-            host=args.host, port=args.port, ready_file=args.ready_file, data_dir=args.data_dir
+            host=args.host,
+            port=args.port,
+            ready_file=args.ready_file,
+            data_dir=args.data_dir,
+            log_file=args.log_file,
+            parent_pid=args.parent_pid,
+            watch_stdin=args.watch_stdin,
         )
     finally:
         finish_preload()  # exiting while onnxruntime loads its models aborts the process

@@ -9,6 +9,11 @@ Started by hand without the variable, the engine makes a token and writes it to
 ``<data dir>/engine-token`` (mode 0600), printing only that file's path — a token is never
 printed or logged. A non-loopback ``--host`` is refused with exit code 2: the engine drives a
 real desktop and must not be reachable from the network.
+
+Started by the console, the engine also gets ``--log-file`` (a rotating, size-capped log that
+its own output goes to as well), ``--parent-pid`` and ``--watch-stdin`` (it exits when the
+console dies); one engine per data directory (a second one exits 3 naming the holder). See
+``lifecycle.py``; connection limits and deadlines are in ``limits.py``.
 """
 
 from __future__ import annotations
@@ -29,9 +34,25 @@ from pathlib import Path
 
 import uvicorn
 
+from console_app.core.logs import FORMAT, RateLimitFilter, rotating_file
 from console_app.core.redact import RedactingFilter, register_secret
 from console_app.core.secrets import ENGINE_TOKEN_ENV as TOKEN_ENV
 from console_app.engine.app import build_app
+from console_app.engine.lifecycle import (
+    EXIT_LOCKED,
+    EngineLock,
+    EngineLockedError,
+    capture_output,
+    forced_exit_later,
+    watch_parent,
+)
+from console_app.engine.limits import (
+    ACCEPT_BACKLOG,
+    KEEP_ALIVE_S,
+    GuardedProtocol,
+    connection_cap,
+    raise_file_limit,
+)
 from console_app.engine.ocr import OcrReader
 from console_app.engine.retention import start_pruning
 from console_app.engine.service import EngineService
@@ -86,14 +107,24 @@ def _write_ready(path: Path, port: int) -> None:
     partial.replace(path)
 
 
-def _configure_logging() -> None:
+def _configure_logging(log_file: Path | None = None) -> None:
+    """stderr (started by hand), or a rotating file (started by the console); both redacted
+    and rate-limited (one line per kind of failure per minute)."""
     root = logging.getLogger()
-    if any(getattr(h, "_engine_handler", False) for h in root.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for old in [h for h in root.handlers if getattr(h, "_engine_handler", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler: logging.Handler
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = rotating_file(log_file)
+        handler.setFormatter(logging.Formatter(FORMAT))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
-    handler._engine_handler = True  # type: ignore[attr-defined]
+    handler.addFilter(RateLimitFilter())
+    setattr(handler, "_engine_handler", True)  # noqa: B010
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
@@ -125,7 +156,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(128)
+    sock.listen(ACCEPT_BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -144,14 +175,18 @@ def make_server(
         ocr.start_loading()  # in the background, now: the first step must not wait for it
     service = EngineService(store, ocr)
     app = build_app(service, token)
+    cap = connection_cap(raise_file_limit())
     config = uvicorn.Config(
         app,
+        http=GuardedProtocol.configure(cap),
+        backlog=ACCEPT_BACKLOG,
         log_config=None,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=3,
-        timeout_keep_alive=30,
+        timeout_keep_alive=int(KEEP_ALIVE_S),
     )
+    log.info("holding at most %d connections", cap)
     return _Server(config), service
 
 
@@ -178,8 +213,11 @@ def serve(
     port: int = 0,
     ready_file: str | None = None,
     data_dir: str | None = None,
+    log_file: str | None = None,
+    parent_pid: int | None = None,
+    watch_stdin: bool = False,
 ) -> int:
-    """Run in the foreground until SIGTERM/SIGINT; return the exit code."""
+    """Run in the foreground until SIGTERM/SIGINT (or the console's death); the exit code."""
     _configure_logging()
     try:
         check_loopback(host)
@@ -195,7 +233,30 @@ def serve(
         from console_app.core.paths import data_dir as default_data_dir
 
         directory = default_data_dir() / "engine"
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        lock = EngineLock(directory).acquire()
+    except (EngineLockedError, OSError) as exc:
+        print(f"console-app engine: {exc}", file=sys.stderr, flush=True)
+        return EXIT_LOCKED
+    try:
+        return _serve_locked(host, port, ready_file, directory, log_file, parent_pid, watch_stdin)
+    finally:
+        lock.release()
+
+
+def _serve_locked(
+    host: str,
+    port: int,
+    ready_file: str | None,
+    directory: Path,
+    log_file: str | None,
+    parent_pid: int | None,
+    watch_stdin: bool,
+) -> int:
+    if log_file:
+        _configure_logging(Path(log_file))
+        capture_output()  # print()s and library noise go to the rotating log, rate-limited
     token, token_path = resolve_token(directory)
     register_secret(token)
     if token_path is not None:
@@ -206,6 +267,14 @@ def serve(
         print(f"console-app engine: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     server, _service = make_server(sock=sock, token=token, data_dir=directory)
+
+    def stop(reason: str) -> None:
+        if not server.should_exit:
+            log.info("stopping: %s", reason)
+            server.should_exit = True
+            forced_exit_later()
+
+    watch_parent(stop, parent_pid=parent_pid, stdin=watch_stdin)
     try:
         asyncio.run(_serve_async(server, sock, Path(ready_file) if ready_file else None))
     finally:

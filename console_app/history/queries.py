@@ -241,7 +241,7 @@ def step_from_row(row: sqlite3.Row, files: ScreenshotFiles) -> StoredStep:
         output_tokens=row["output_tokens"],
         created_at=from_db_time(row["created_at"]),
         screenshot_sha256=sha,
-        screenshot_path=files.path_for(sha, row["screenshot_mime"]) if sha else None,
+        screenshot_path=files.find(sha, row["screenshot_mime"]),
     )
 
 

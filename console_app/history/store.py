@@ -13,6 +13,10 @@ Guarantees:
   marked ``interrupted`` when a store opens — never a run another live process is recording.
 * **Readers never wait for the writer.** WAL mode, one connection per thread, and a busy timeout:
   the view can page through history while the loop commits steps.
+* **Storage faults in words.** A full disk (or a read-only folder) raises `StorageProblem` with
+  one sentence naming the folder and the space needed (``faults.py``); the failed write is
+  rolled back, so it can be retried, and nothing committed is lost. Files are private: the
+  folders 0700, the database and screenshots 0600.
 * **No secrets.** Every text and JSON value passes through `scrub` / `scrub_obj` on the way in
   (``scrub.py``): registered keys and bearer values become ``[REDACTED]``, auth-looking keys
   (``Authorization``, ``api_key``…) are dropped from JSON; backend URLs lose ``user:pw@``.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,7 +35,8 @@ from pathlib import Path
 from console_app.core.paths import data_dir
 from console_app.core.records import ResponseRecord, RunInfo, RunStatus, StepRecord
 from console_app.history import queries
-from console_app.history.files import ScreenshotFiles
+from console_app.history.faults import storage_problem
+from console_app.history.files import ScreenshotFiles, make_private_dir
 from console_app.history.liveness import OwnerLock, owner_alive
 from console_app.history.migrations import check_version, migrate
 from console_app.history.models import (
@@ -104,7 +110,6 @@ class HistoryStore:
 
     def __init__(self, path: Path | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S):
         self.path = path or default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.files = ScreenshotFiles(self.path.parent / "screenshots")
         self._owners = self.path.parent / f"{self.path.name}.owners"
         self._busy_timeout_s = busy_timeout_s
@@ -114,17 +119,38 @@ class HistoryStore:
         self._write_lock = threading.Lock()  # one writer per process at a time
         self._owner: OwnerLock | None = None
         self._closed = False
-        conn = self._conn()
+        try:
+            self._create_private()
+            conn = self._conn()
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise storage_problem(exc, self.path.parent) or exc from None
         try:
             check_version(conn)  # before anything writes to a file a newer version owns
             conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
             migrate(conn)
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise storage_problem(exc, self.path.parent) or exc from None
         except BaseException:
             self.close()
             raise
+        self.files.remove_stale_temporaries()
         self.interrupted_at_open = self.mark_interrupted_runs()
         if self.interrupted_at_open:
             log.warning("marked %d unfinished run(s) interrupted", len(self.interrupted_at_open))
+
+    def _create_private(self) -> None:
+        """The folder 0700 and the database 0600 (it holds tasks and typed text); SQLite gives
+        its -wal and -shm files the database's permissions."""
+        make_private_dir(self.path.parent)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):  # another process was quicker
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with contextlib.suppress(OSError):  # not ours, or read-only: SQLite will say so
+            info = self.path.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                self.path.chmod(0o600)
 
     # ------------------------------------------------------------------ connections
 
@@ -155,19 +181,35 @@ class HistoryStore:
         fsync the WAL, in order — makes it durable against power loss as well."""
         with self._write_lock:
             conn = self._conn()
-            if not fsync:
-                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
                 if not fsync:
-                    conn.execute("PRAGMA synchronous=FULL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                    except BaseException:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                        raise
+                    try:
+                        conn.execute("COMMIT")
+                    except sqlite3.Error:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                        raise
+                finally:
+                    if not fsync:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("PRAGMA synchronous=FULL")
+            except sqlite3.IntegrityError:
+                raise
+            except (OSError, sqlite3.Error) as exc:
+                problem = storage_problem(exc, self.path.parent)
+                if problem is None:
+                    raise
+                log.warning("history write failed: %s (%s)", problem, exc)
+                raise problem from exc
 
     def close(self) -> None:
         """Close every connection and release the owner lock (unfinished runs will be found
@@ -338,8 +380,11 @@ class HistoryStore:
         row = self._conn().execute(_SELECT_STEP_SCREENSHOT, (run_id, index)).fetchone()
         if row is None or row[0] is None:
             return None
+        path = self.files.find(row[0], row[1])
+        if path is None:
+            return None
         try:
-            return self.files.path_for(row[0], row[1]).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             log.warning("screenshot of step %d of %s is missing", index, run_id)
             return None

@@ -58,7 +58,11 @@ def open_recorder() -> Recorder:
         return store
     except Exception as exc:
         from console_app.core import messages
+        from console_app.core.records import StorageProblem
 
+        if isinstance(exc, StorageProblem):  # a full disk: say which folder, keep the DB
+            messages.warning(f"{exc} This session is not recorded.", "", source="history")
+            return MemoryRecorder()
         messages.warning(
             "The history database could not be opened; this session is not recorded.",
             f"{type(exc).__name__}: {exc}",
@@ -207,6 +211,9 @@ def run_console(profile: str | None = None) -> int:
         return 2
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    from console_app.ui.desktop import synthetic_input
+
+    synthetic_input.install(app)  # approvals never come from XSendEvent'd keys or clicks
     app.setApplicationName("Operator Console")
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
@@ -227,7 +234,14 @@ def run_console(profile: str | None = None) -> int:
             window.close()
             closed.set()
 
-    window.closeRequested.connect(lambda: asyncio.ensure_future(close_sequence()))
+    closing: list[asyncio.Future[None]] = []
+
+    def close_once() -> None:
+        if not closing:
+            closing.append(asyncio.ensure_future(close_sequence()))
+
+    window.closeRequested.connect(close_once)
+    wake = install_stop_signals(lambda: loop.call_soon_threadsafe(close_once))
     window.show()
     console.profiles.open_current()  # a local profile's engine starts now, in the background
     code = 0
@@ -238,5 +252,29 @@ def run_console(profile: str | None = None) -> int:
             log.info("interrupted: stopping the run and the engine")
             code = 130
             loop.run_until_complete(console.aclose())
+    wake.stop()
     log.info("the console closed")
     return code
+
+
+def install_stop_signals(stop: Any) -> Any:
+    """SIGTERM, SIGHUP and SIGINT (a logout, a service manager, ``kill``, Ctrl+C) close the
+    console the way its Close does: the run stops like Stop (held input released, recorded as
+    stopped), the engine stops, the process exits. Python runs signal handlers only between
+    bytecodes, so a timer wakes the interpreter while Qt waits in C. Returns the timer."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping the run and the engine, then closing", signum)
+        stop()
+
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, handler)
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.e2e.conftest import TargetApp
+from tests.e2e.tmux_terminal import TmuxDesk, xdotool
+from tests.e2e.tmux_terminal import desk as desk  # the fixture
 
 TASK = """click OK
 type "Ada Lovelace" into Name
@@ -106,62 +106,50 @@ def test_a_missing_target_fails_the_run_without_touching_the_desktop(
 
 
 def test_the_supervising_terminal_is_masked_and_never_gets_the_agents_keys(
-    target: TargetApp, tmp_path: Path, request: pytest.FixtureRequest
+    desk: TmuxDesk, tmp_path: Path
 ) -> None:
     """The agent must not type into the terminal that supervises it (it could answer its own
-    approval prompt). The target app stands in for the terminal: ``WINDOWID`` names it, the
-    X keyboard focus is on it, its text field has Qt's focus."""
+    approval prompt). A real xterm runs the command (in a tmux pane, so the test can read it)
+    and has the X keyboard focus; its window is verified through the process tree."""
     import cv2
     import numpy as np
 
     from console_app.history.store import HistoryStore
 
-    # The rest of the desktop: with only the (masked) terminal on a black screen the capture
-    # would show nothing at all, and a blank capture is never sent to the model.
-    desk = subprocess.Popen(["xmessage", "-geometry", "+1400+200", "the rest of the desktop"])
-    request.addfinalizer(desk.kill)
-    wid = subprocess.run(
-        ["xdotool", "search", "--name", "^Target App$"], capture_output=True, text=True, check=True
-    ).stdout.split()[0]
-    target.focus("line_edit")
-    subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True, timeout=10)
-    mark = target.mark()
-    env_home = tmp_path
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "console_app",
-            "run",
-            "--task",
-            'type "y"',
-            "--approve",
-            "auto",
-            "--json",
-            "--max-steps",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env={**os.environ, "CONSOLE_APP_HOME": str(env_home), "WINDOWID": wid},
+    sup = desk.open_xterm(
+        "sup", "100x30+300+200", "tmux", "-L", desk.socket, "-f", "/dev/null",
+        "new-session", "-s", "sup",
+    )  # fmt: skip
+    desk.wait_pane("sup", lambda text: bool(text.strip()), "the shell prompt")
+    xdotool(desk.env, "windowfocus", "--sync", str(sup))
+    out = tmp_path / "steps.jsonl"
+    command = (
+        f"{sys.executable} -m console_app run --task 'type \"y\"' --approve auto --json "
+        f"--max-steps 2 > {out}; echo EXIT=$?"
     )
-    assert done.returncode == 1, done.stdout + done.stderr
-    steps = [line for line in json_lines(done.stdout) if line["event"] == "step"]
+    desk.tmux("send-keys", "-t", "sup", command, "Enter")
+    text = desk.wait_pane("sup", lambda t: "\nEXIT=" in t, "the end of the run")
+    assert "EXIT=1" in text, text
+    steps = [line for line in json_lines(out.read_text()) if line["event"] == "step"]
     assert steps and all(s["execution"] == "refused" for s in steps), steps
     assert "terminal" in steps[0]["execution_detail"]
-    typed = [e for e in target.events(since=mark) if e["event"] in ("text", "key_press")]
-    assert typed == [], typed
-    # Every screenshot the model got has the "terminal" painted black.
-    store = HistoryStore(env_home / "data" / "history.sqlite3")
+    # No "y" reached the terminal: none echoed during the run, none left at the shell prompt.
+    prompt_after = text.split("\nEXIT=", 1)[1].strip().splitlines()[-1]
+    assert "\ny\n" not in text and not prompt_after.endswith("y"), text
+    # Every screenshot the model got has the terminal painted black.
+    store = HistoryStore(Path(desk.env["CONSOLE_APP_HOME"]) / "data" / "history.sqlite3")
     try:
         stored = store.steps_of(steps[0]["run_id"])
         image = cv2.imread(str(stored[0].screenshot_path))
     finally:
         store.close()
-    rect = target.rect("target_window")
+    shape = dict(
+        line.split("=", 1)
+        for line in xdotool(desk.env, "getwindowgeometry", "--shell", str(sup)).split()
+    )
+    left, top = int(shape["X"]), int(shape["Y"])
+    right, bottom = left + int(shape["WIDTH"]), top + int(shape["HEIGHT"])
     scale = image.shape[1] / 1920
-    x0, y0 = int(rect.left * scale) + 2, int(rect.top * scale) + 2
-    x1, y1 = int(rect.right * scale) - 2, int(rect.bottom * scale) - 2
+    x0, y0 = int(left * scale) + 2, int(top * scale) + 2
+    x1, y1 = int(right * scale) - 2, int(bottom * scale) - 2
     assert float(np.max(image[y0:y1, x0:x1])) <= 24

@@ -36,6 +36,7 @@ _KIND_LEVEL = {
     "executor": "error",
     "refused": "warning",
     "internal": "error",
+    "storage": "error",
 }
 _KIND_TITLE = {
     "api": "API error",
@@ -46,6 +47,7 @@ _KIND_TITLE = {
     "executor": "Action failed",
     "refused": "Refused",
     "internal": "Internal error",
+    "storage": "Cannot record the history",
 }
 
 
