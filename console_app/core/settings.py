@@ -139,6 +139,19 @@ SETTINGS_SCHEMA_VERSION = 1
 """Version of the settings file layout; `core.settings_store` migrates older files up to it."""
 
 
+class Supervision(BaseModel):
+    """How the console supervises a run on the desktop (``ui/supervision.py``)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    compact: Literal["auto", "always", "never"] = "auto"
+    """The compact panel while a run is active: ``auto`` when the agent's monitor is the
+    console's monitor."""
+    dock_edge: Literal["right", "left"] = "right"
+    desktop_overlay: bool = True
+    """Draw the proposed action on the real desktop while it waits for approval."""
+
+
 class Settings(BaseModel):
     """Everything the settings file holds: the profiles and which one is active.
 
@@ -151,6 +164,7 @@ class Settings(BaseModel):
     schema_version: int = SETTINGS_SCHEMA_VERSION
     active_profile: str = LOCAL_PROFILE
     profiles: list[Profile] = Field(default_factory=default_profiles, min_length=1)
+    supervision: Supervision = Field(default_factory=Supervision)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -188,6 +202,7 @@ class Settings(BaseModel):
             schema_version=self.schema_version,
             active_profile=self.active_profile,
             profiles=profiles,
+            supervision=self.supervision,
         )
 
     def without_profile(self, name: str) -> Settings:
@@ -197,5 +212,8 @@ class Settings(BaseModel):
             raise ValueError("the last profile cannot be removed")
         active = self.active_profile if self.active_profile != name else profiles[0].name
         return Settings(
-            schema_version=self.schema_version, active_profile=active, profiles=profiles
+            schema_version=self.schema_version,
+            active_profile=active,
+            profiles=profiles,
+            supervision=self.supervision,
         )

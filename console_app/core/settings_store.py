@@ -170,7 +170,10 @@ class SettingsStore:
             active = names[0]
         try:
             return Settings(
-                schema_version=SETTINGS_SCHEMA_VERSION, active_profile=active, profiles=profiles
+                schema_version=SETTINGS_SCHEMA_VERSION,
+                active_profile=active,
+                profiles=profiles,
+                supervision=top.get("supervision") or {},
             )
         except ValidationError as exc:
             raise SettingsError(self.path, _messages(exc, prefix="")) from None

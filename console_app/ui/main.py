@@ -38,10 +38,13 @@ class Console:
     profiles: Any  # ProfilesController | None
     sessions: Any  # SessionManager | None
     hotkey: Any  # GlobalHotkey | None
+    supervision: Any = None  # ui.supervision.Supervision (compact panel, overlay, focus)
 
     async def aclose(self) -> None:
         """Stop a run, release the hotkey, close the session (stops a local engine)."""
         await self.controller.shutdown()
+        if self.supervision is not None:
+            self.supervision.close()
         if self.hotkey is not None:
             self.hotkey.stop()
         if self.sessions is not None:
@@ -123,7 +126,11 @@ def build_console(
         hotkey.start()
         hotkey.triggered.connect(controller.emergency_stop)
         window.run_controls.hotkey.setText(hotkey.status)
-    return Console(window, controller, profiles, sessions, hotkey)
+    console = Console(window, controller, profiles, sessions, hotkey)
+    from console_app.ui.supervision import attach_supervision
+
+    console.supervision = attach_supervision(console)
+    return console
 
 
 def freeze_startup_objects() -> None:
@@ -140,9 +147,7 @@ def freeze_startup_objects() -> None:
 def display_problem() -> str | None:
     """Why the window cannot open here, in words (Qt would abort the process instead)."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith(
-        "linux"
-    ):
+    if platform.startswith(("offscreen", "minimal", "vnc")) or not sys.platform.startswith("linux"):
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
