@@ -113,6 +113,11 @@ class KeyboardFocusGuard:
                     self.restored += 1
                     log.info("keyboard focus handed back to window 0x%x", candidate)
                     return None
+            log.info(
+                "keyboard focus on 0x%x; could not hand it back (candidates: %s)",
+                window,
+                ", ".join(hex(c) for c in candidates) or "none",
+            )
             self.remembered = None
             where = "on no window" if nowhere else f"on the {self.owner}"
             return (

@@ -157,6 +157,15 @@ class X11Windows:
             layer = following
         return None
 
+    def pid_of(self, window: int) -> int | None:
+        with self._lock:
+            try:
+                resource = self.display.create_resource_object("window", window)
+                prop = resource.get_full_property(self.atom("_NET_WM_PID"), 0)
+            except Exception:
+                return None
+            return int(prop.value[0]) if prop is not None and len(prop.value) else None
+
     def exists(self, window: int) -> bool:
         with self._lock:
             try:
@@ -315,6 +324,8 @@ class ActiveWindowTracker:
         with self._lock:
             changed = self._last != window
             self._last = window
+        if changed:
+            log.info("keyboard target: %s", hex(window) if window else "none")
         if changed and self.on_change is not None:
             try:
                 self.on_change(window)
@@ -322,7 +333,9 @@ class ActiveWindowTracker:
                 log.exception("window tracker listener failed")
 
     def is_own(self, window: int) -> bool:
-        return window in set(self._own())
+        """One of ours: in ``own_windows``, or a window of this process (``_NET_WM_PID``) —
+        a console window that was just created may not be in the snapshot yet."""
+        return window in set(self._own()) or self.windows.pid_of(window) == os.getpid()
 
     def poll(self) -> None:
         """Look at the current window once (the thread does this on every change)."""

@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPen, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -415,7 +415,10 @@ class Supervision(QObject):
     # ------------------------------------------------------------------ other signals
 
     def _state(self, state: Any) -> None:
-        self.panel.state.setText(self.window.run_controls.state.text())
+        # The controller writes the state's text right after it emits: read it then.
+        QTimer.singleShot(
+            0, lambda: self.panel.state.setText(self.window.run_controls.state.text())
+        )
 
     def _problems_changed(self) -> None:
         problems = self.controller.problems
@@ -426,7 +429,15 @@ class Supervision(QObject):
             self.panel.set_note(entry.text)
 
     def _focus_window_changed(self, window: QWindow | None) -> None:
-        """An idle console that is activated: the focus goes to its task box."""
+        """While an approval waits, the approval keys stay with the console even if the human
+        clicks into another window (they are grabbed until the console has the focus again).
+        An idle console that is activated: the focus goes to its task box."""
+        if self.approval.pending and self.focus.grab is not None:
+            if window is None:
+                if self.focus.grab.grab():
+                    self.focus.fallback_grabs += 1
+            else:
+                self.focus.release_keys()
         if window is None or self.controller.running:
             return
         if window is self.window.windowHandle():
