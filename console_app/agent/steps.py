@@ -73,6 +73,7 @@ class StepRunner:
         self.loop = loop
         self.run_id = run_id
         self.count = 0
+        self.refused = 0  # steps the console refused before any input: they keep no number
 
     async def handle(
         self,
@@ -152,6 +153,7 @@ class StepRunner:
         summary = describe(plan.action)
         sent = execution in ("done", "failed")
         if execution == "refused":
+            self.refused += 1
             answer.feedback = feedback_for("refused", summary, detail)
         elif execution == "failed":
             answer.feedback = feedback_for("failed", summary, detail)
@@ -195,7 +197,8 @@ class StepRunner:
     ) -> Decision:
         request = ApprovalRequest(
             run_id=self.run_id,
-            step_index=self.count - 1,
+            # The number the supervisor sees: a refused step (nothing ran) does not use one up.
+            step_index=self.count - 1 - self.refused,
             proposal=proposal,
             screenshot=shot,
             reasoning=turn.reasoning,

@@ -21,9 +21,10 @@ The window:
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QBitmap, QGuiApplication, QImage, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -35,28 +36,48 @@ log = logging.getLogger(__name__)
 OVERLAY_TITLE = "Operator Console — proposed action"
 
 
-def screen_for_physical(x: float, y: float) -> Any:
-    """The QScreen whose physical rectangle (logical origin × ratio) holds the point."""
-    screens = QGuiApplication.screens()
-    for screen in screens:
-        g, r = screen.geometry(), screen.devicePixelRatio()
-        left, top = g.x() * r, g.y() * r
-        if left <= x < left + g.width() * r and top <= y < top + g.height() * r:
-            return screen
-    return QGuiApplication.primaryScreen() if screens else None
+ScreenInfo = tuple[QRect, float]
+"""A screen's logical geometry and its device pixel ratio."""
 
 
-def desktop_transform(mapping: Any, image_w: int, image_h: int) -> tuple[QRect, ViewTransform]:
+def qt_screens() -> list[ScreenInfo]:
+    return [(s.geometry(), s.devicePixelRatio()) for s in QGuiApplication.screens()]
+
+
+def screen_for_physical(x: float, y: float, screens: list[ScreenInfo]) -> ScreenInfo | None:
+    """The screen whose physical rectangle (logical origin × ratio) holds the point."""
+    for geometry, ratio in screens:
+        left, top = geometry.x() * ratio, geometry.y() * ratio
+        if (
+            left <= x < left + geometry.width() * ratio
+            and top <= y < top + geometry.height() * ratio
+        ):
+            return geometry, ratio
+    return screens[0] if screens else None
+
+
+def desktop_transform(
+    mapping: Any, image_w: int, image_h: int, screens: list[ScreenInfo] | None = None
+) -> tuple[QRect, ViewTransform]:
     """Where the overlay window goes (logical rect of the captured source on its screen) and
-    the image-pixel → window-pixel transform."""
+    the image-pixel → window-pixel transform. Follows the monitor mapping: several monitors,
+    negative offsets, a device pixel ratio per screen."""
     source = mapping.source
-    screen = screen_for_physical(source.left + source.width / 2, source.top + source.height / 2)
-    ratio = screen.devicePixelRatio() if screen is not None else 1.0
-    origin = screen.geometry().topLeft() if screen is not None else QPoint(0, 0)
-    phys_x0, phys_y0 = origin.x() * ratio, origin.y() * ratio
-    left = origin.x() + (source.left - phys_x0) / ratio
-    top = origin.y() + (source.top - phys_y0) / ratio
-    rect = QRect(round(left), round(top), round(source.width / ratio), round(source.height / ratio))
+    found = screen_for_physical(
+        source.left + source.width / 2,
+        source.top + source.height / 2,
+        qt_screens() if screens is None else screens,
+    )
+    geometry, ratio = found if found is not None else (QRect(0, 0, 0, 0), 1.0)
+    origin = geometry.topLeft()
+    left = origin.x() + (source.left - origin.x() * ratio) / ratio
+    top = origin.y() + (source.top - origin.y() * ratio) / ratio
+    rect = QRect(
+        math.floor(left),
+        math.floor(top),
+        math.ceil(source.width / ratio),
+        math.ceil(source.height / ratio),
+    )
     scale = source.width / image_w / ratio
     return rect, ViewTransform(scale, left - rect.x(), top - rect.y())
 

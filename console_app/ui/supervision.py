@@ -21,13 +21,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPen, QWindow
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from console_app.core.actions import KEYBOARD_ACTION_TYPES
 from console_app.ui.compact_panel import CompactPanel
@@ -442,21 +450,17 @@ class Supervision(QObject):
             return
         if window is self.window.windowHandle():
             focused = QApplication.focusWidget()
-            elsewhere = focused is None or focused.window() is not self.window
-            if (
-                elsewhere
-                or focused is None
-                or not hasattr(focused, "text")
-                or not focused.isEnabled()
-            ):
+            typing = isinstance(focused, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox))
+            if not typing or focused is None or focused.window() is not self.window:
                 self.window.task_box.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def close(self) -> None:
-        self.overlay.hide_now()
         self.focus.close()
-        self.panel.hide()
-        self.overlay.deleteLater()
-        self.panel.deleteLater()
+        with contextlib.suppress(RuntimeError):  # already deleted with the application
+            self.overlay.hide_now()
+            self.panel.hide()
+            self.overlay.deleteLater()
+            self.panel.deleteLater()
 
 
 def attach_supervision(console: Any, options: SupervisionOptions | None = None) -> Supervision:

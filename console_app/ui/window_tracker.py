@@ -17,6 +17,7 @@ Off X11 (offscreen tests, Wayland) everything here is inert: ``available`` is Fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -81,7 +82,8 @@ class SupervisorFocus(QObject):
         return self.tracker is not None
 
     def close(self) -> None:
-        self._refresh.stop()
+        with contextlib.suppress(RuntimeError):  # the timer may be gone with its window
+            self._refresh.stop()
         self._pick_cancelled = True
         if self.grab is not None:
             self.grab.release()
