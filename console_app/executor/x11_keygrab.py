@@ -68,7 +68,7 @@ class ApprovalKeyGrab:
             self._thread = threading.Thread(target=self._listen, name="approval-keys", daemon=True)
             self._thread.start()
             self.active = True
-            log.info("approval keys grabbed (fallback: the console could not take the focus)")
+            log.debug("approval keys grabbed")
             return True
 
     def release(self) -> None:

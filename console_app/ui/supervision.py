@@ -45,6 +45,7 @@ from console_app.ui.window_tracker import SupervisorFocus
 log = logging.getLogger(__name__)
 
 MASK_LABEL = "console — hidden from the model"
+PICK_QUESTION = "Which window gets the keys? Click it"
 Rect = tuple[int, int, int, int]
 
 
@@ -400,7 +401,7 @@ class Supervision(QObject):
         self.panel.pick_button.setVisible(True)
         self.panel.set_note(
             (self.panel.note.text() + "\n" if self.panel.note.text() else "")
-            + "Which window gets the keys? Click it now (or use the button below)."
+            + f"{PICK_QUESTION} now (or use the button below)."
         )
         if not self._asked_pick:
             self._asked_pick = True
@@ -411,7 +412,12 @@ class Supervision(QObject):
             return
 
         async def pick() -> None:
-            window = await self.focus.pick()
+            title = self.panel.windowTitle()
+            self.panel.setWindowTitle(f"{PICK_QUESTION} — {title}")
+            try:
+                window = await self.focus.pick()
+            finally:
+                self.panel.setWindowTitle(title)
             if window is not None:
                 self.panel.pick_button.setVisible(False)
                 self.panel.set_note("")

@@ -22,6 +22,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from console_app.executor.keyboard_focus import KeyboardFocusGuard
@@ -117,19 +118,29 @@ class SupervisorFocus(QObject):
     # ------------------------------------------------------------------ approval keys
 
     async def take_focus(self, widget: QWidget) -> str:
-        """Give ``widget``'s window the keyboard focus; falls back to grabbing the approval
-        keys. Returns how: "focus", "grab" or "none" (not X11, nothing possible)."""
+        """Give ``widget``'s window the keyboard focus. Until it has it (the window manager
+        answers asynchronously), the approval keys are grabbed, so an Enter pressed at once
+        still reaches the console; if the focus never comes, the grab stays until the
+        decision. Returns how: "focus", "grab" or "none" (not X11, nothing possible)."""
         if self.x11 is None or self.grab is None:
             return "none"
+        handle = widget.windowHandle()
+        if handle is not None and QGuiApplication.focusWindow() is handle:
+            return "focus"  # already ours: typing in the feedback line must stay typing
+        grabbed = self.grab.grab()
         self.windows.refresh()
         own = int(widget.winId())
         if self.x11.activate(own):
             ours = self.windows
-            got = await asyncio.to_thread(self.x11.wait_focus, lambda w: w in ours(), FOCUS_WAIT_S)
+            got = await asyncio.to_thread(
+                self.x11.wait_focus, lambda w: w in ours() or w == own, FOCUS_WAIT_S
+            )
             if got is not None:
+                self.grab.release()
                 return "focus"
-        if self.grab.grab():
+        if grabbed:
             self.fallback_grabs += 1
+            log.info("the console could not take the focus: the approval keys stay grabbed")
             return "grab"
         return "none"
 

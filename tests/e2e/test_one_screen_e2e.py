@@ -108,9 +108,9 @@ def window_manager() -> Iterator[None]:
         wm.wait(10)
 
 
-@pytest.fixture
-def notes(tmp_path: Path, window_manager: None) -> Iterator[tuple[Path, str]]:
-    out = tmp_path / "notes.txt"
+@contextlib.contextmanager
+def xterm_notes(out: Path) -> Iterator[str]:
+    """xterm running ``cat > out``: what is typed into it lands in the file line by line."""
     term = subprocess.Popen(
         [
             "xterm",
@@ -124,10 +124,17 @@ def notes(tmp_path: Path, window_manager: None) -> Iterator[tuple[Path, str]]:
     try:
         window = wait_for(lambda: visible_window("^Notes$"), 20, "xterm")
         wait_for(out.exists, 10, "cat to start")
-        yield out, window
+        yield str(window)
     finally:
         term.terminate()
         term.wait(10)
+
+
+@pytest.fixture
+def notes(tmp_path: Path, window_manager: None) -> Iterator[tuple[Path, str]]:
+    out = tmp_path / "notes.txt"
+    with xterm_notes(out) as window:
+        yield out, window
 
 
 @contextlib.contextmanager
@@ -166,8 +173,10 @@ def press_enter() -> None:
     xdo("key", "Return")
 
 
-def test_one_screen_keyboard_only_supervision(notes: tuple[Path, str], tmp_path: Path) -> None:
-    from PySide6.QtGui import QClipboard, QGuiApplication
+def test_one_screen_keyboard_only_supervision(
+    qapp: Any, notes: tuple[Path, str], tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QClipboard
 
     out, term = notes
     home = tmp_path / "home"
@@ -220,7 +229,7 @@ def test_one_screen_keyboard_only_supervision(notes: tuple[Path, str], tmp_path:
         # The crosshair's centre: the middle of the accent pixels near the text "ready".
         cx, cy = int(np.median(xs)), int(np.median(ys))
         # A double click at the crosshair goes through the overlay to xterm (selects a word).
-        app = QGuiApplication.instance() or QGuiApplication([])
+        app = qapp  # only to read the PRIMARY selection
         xdo("mousemove", "--sync", str(cx), str(cy))
         xdo("click", "--repeat", "2", "--delay", "80", "1")
         clipboard = app.clipboard()  # type: ignore[attr-defined]
@@ -259,3 +268,43 @@ def test_one_screen_keyboard_only_supervision(notes: tuple[Path, str], tmp_path:
         image = np.asarray(Image.open(path).convert("RGB"))
         assert overlay_pixels(image) < 5, f"{path.name}: the overlay reached the model"
     assert out.read_text() == "hello world\nsecond\n"
+
+
+def test_without_a_window_manager_the_console_asks_which_window_gets_the_keys(
+    tmp_path: Path,
+) -> None:
+    """No window manager, nothing focused (the pointer on the bare desktop): the first keyboard
+    step asks "which window gets the keys?", the human clicks xterm, Enter approves — and the
+    text lands in xterm. Never a refusal the user cannot get past."""
+    out = tmp_path / "notes.txt"
+    home = tmp_path / "home"
+    home.mkdir()
+    from Xlib import X
+    from Xlib.display import Display
+
+    with xterm_notes(out):
+        xdo("mousemove", "--sync", "1000", "1050")  # the bare desktop
+        display = Display()  # nothing has the keyboard focus (as after a window closed)
+        display.set_input_focus(X.NONE, X.RevertToNone, X.CurrentTime)
+        display.sync()
+        display.close()
+        with console_app(home):
+            run_picking(out)
+
+
+def run_picking(out: Path) -> None:
+    """Type the task into the console, answer the question by clicking xterm, approve."""
+    console = wait_for(lambda: visible_window("^Operator Console$"), 60, "the console")
+    xdo("windowfocus", "--sync", console)
+    time.sleep(0.3)
+    xdo("type", "--delay", "15", 'type "picked"; press enter')
+    xdo("key", "ctrl+Return")
+    panel = wait_approval('type "picked"', timeout=90)
+    wait_for(lambda: "Which window gets the keys" in window_title(panel), 10, "the question")
+    xdo("mousemove", "--sync", "300", "300")  # on xterm
+    xdo("click", "1")
+    wait_for(lambda: "Which window gets the keys" not in window_title(panel), 10, "the pick")
+    press_enter()
+    wait_approval("press")
+    press_enter()
+    wait_for(lambda: out.read_text() == "picked\n", 20, "the text in xterm")
