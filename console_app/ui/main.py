@@ -97,6 +97,7 @@ def build_console(
     window = MainWindow()
     window.resize(*DEFAULT_SIZE)
     notice: str | None = None
+    from_file = settings is None  # then changes made in the window are saved back
     if settings is None:
         settings, notice = load_settings()
     sessions = SessionManager(recorder or MemoryRecorder(), opener or default_opener)
@@ -129,7 +130,7 @@ def build_console(
     console = Console(window, controller, profiles, sessions, hotkey)
     from console_app.ui.supervision import attach_supervision
 
-    console.supervision = attach_supervision(console)
+    console.supervision = attach_supervision(console, persist=from_file)
     return console
 
 

@@ -205,10 +205,61 @@ class Supervision(QObject):
         app = QApplication.instance()
         if isinstance(app, QGuiApplication):
             app.focusWindowChanged.connect(self._focus_window_changed)
-        self._compact_action = self.window.menuBar().addAction("Compact panel")
+        self.persist = False
+        view = self.window.menuBar().addMenu("&View")
+        self._compact_action = view.addAction("Compact panel now")
         self._compact_action.setToolTip("Supervise from the narrow panel docked to the screen edge")
         self._compact_action.triggered.connect(self.show_compact)
         self._compact_action.setEnabled(False)
+        view.addSeparator()
+        self.compact_setting = view.addAction("Compact panel while a run is active")
+        self.compact_setting.setCheckable(True)
+        self.compact_setting.setChecked(self.options.compact != "never")
+        self.compact_setting.toggled.connect(
+            lambda on: self.set_option(compact="auto" if on else "never")
+        )
+        self.overlay_setting = view.addAction("Draw the proposed action on the desktop")
+        self.overlay_setting.setCheckable(True)
+        self.overlay_setting.setChecked(self.options.desktop_overlay)
+        self.overlay_setting.toggled.connect(lambda on: self.set_option(desktop_overlay=on))
+        self.dock_left_setting = view.addAction("Dock the panel on the left edge")
+        self.dock_left_setting.setCheckable(True)
+        self.dock_left_setting.setChecked(self.options.dock_edge == "left")
+        self.dock_left_setting.toggled.connect(
+            lambda on: self.set_option(dock_edge="left" if on else "right")
+        )
+
+    # ------------------------------------------------------------------ settings
+
+    def set_option(self, **changes: Any) -> None:
+        """Change a supervision setting (View menu); saved when the console owns the file."""
+        for key, value in changes.items():
+            setattr(self.options, key, value)
+        self.overlay.enabled = self.options.desktop_overlay and QApplication.platformName() in (
+            "xcb",
+            "windows",
+            "cocoa",
+        )
+        if not self.overlay.enabled:
+            self.overlay.hide_now()
+        else:
+            self._redraw_overlay()
+        profiles = self.console.profiles
+        settings = getattr(profiles, "settings", None)
+        if settings is None or not hasattr(settings, "supervision"):
+            return
+        updated = settings.supervision.model_copy(update=changes)
+        profiles.settings = settings.model_copy(update={"supervision": updated})
+        if not self.persist:
+            return
+        try:
+            from console_app.core.settings_store import SettingsStore
+
+            store = SettingsStore()
+            current = store.load()
+            store.save(current.model_copy(update={"supervision": updated}))
+        except Exception as exc:
+            log.warning("could not save the supervision setting: %s", exc)
 
     # ------------------------------------------------------------------ layout
 
@@ -469,5 +520,10 @@ class Supervision(QObject):
             self.panel.deleteLater()
 
 
-def attach_supervision(console: Any, options: SupervisionOptions | None = None) -> Supervision:
-    return Supervision(console, options)
+def attach_supervision(
+    console: Any, options: SupervisionOptions | None = None, *, persist: bool = False
+) -> Supervision:
+    """``persist``: the View menu's choices are saved to the settings file."""
+    supervision = Supervision(console, options)
+    supervision.persist = persist
+    return supervision

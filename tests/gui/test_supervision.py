@@ -253,3 +253,25 @@ def test_a_console_on_another_monitor_stays_full_and_masks_nothing_there(
     assert shot_on_2.width == 1280
     console.profiles.settings = console.profiles.settings.with_profile(profile)
     assert sup.agent_on_console_monitor()
+
+
+def test_the_view_menu_turns_the_overlay_and_the_panel_off(console: Any) -> None:
+    sup = console.supervision
+    sup.overlay_setting.setChecked(False)
+    assert not sup.overlay.enabled
+    assert console.profiles.settings.supervision.desktop_overlay is False
+    sup.compact_setting.setChecked(False)
+    assert console.profiles.settings.supervision.compact == "never"
+    sup.dock_left_setting.setChecked(True)
+    assert sup.options.dock_edge == "left"
+
+
+def test_supervision_settings_survive_the_settings_file(tmp_path: Path) -> None:
+    from console_app.core.settings_store import SettingsStore
+
+    store = SettingsStore(tmp_path / "settings.json")
+    chosen = Supervision(compact="never", dock_edge="left", desktop_overlay=False)
+    store.save(Settings(supervision=chosen))
+    loaded = SettingsStore(tmp_path / "settings.json").load()
+    assert loaded.supervision == chosen
+    assert loaded.with_profile(loaded.profiles[0]).supervision == chosen
