@@ -157,6 +157,17 @@ class X11Windows:
             layer = following
         return None
 
+    def window_rect(self, window: int) -> tuple[int, int, int, int] | None:
+        """``(x, y, w, h)`` of ``window`` in root coordinates."""
+        with self._lock:
+            try:
+                resource = self.display.create_resource_object("window", window)
+                geometry = resource.get_geometry()
+                origin = self.root.translate_coords(resource, 0, 0)
+                return (int(origin.x), int(origin.y), int(geometry.width), int(geometry.height))
+            except Exception:
+                return None
+
     def pid_of(self, window: int) -> int | None:
         with self._lock:
             try:

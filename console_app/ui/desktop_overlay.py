@@ -101,6 +101,7 @@ class DesktopOverlay(QWidget):
         self._items: list[tuple[Overlay, Style]] = []
         self._transform = ViewTransform(1.0)
         self._image: QImage | None = None
+        self._drawn: Any = None
         self.enabled = True
 
     # ------------------------------------------------------------------ content
@@ -122,6 +123,10 @@ class DesktopOverlay(QWidget):
             overlays = [
                 (_anchor_bubbles(o, focus_rect, mapping, image_size), s) for o, s in overlays
             ]
+        key = (repr(overlays), rect.getRect(), transform)
+        if key == self._drawn and self.isVisible():
+            return  # the same picture: nothing to repaint
+        self._drawn = key
         self._items = overlays
         self._transform = transform
         self.setGeometry(rect)
@@ -165,6 +170,7 @@ class DesktopOverlay(QWidget):
         """Unmap the window and make sure the X server has done it (before a capture or an
         action: neither may see the overlay)."""
         self._items = []
+        self._drawn = None
         if not self.isVisible():
             return
         self.hide()

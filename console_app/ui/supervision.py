@@ -155,7 +155,6 @@ class Supervision(QObject):
         self.compact = False
         self.last_mask: list[Rect] = []
         self._asked_pick = False
-        self._focus_task: asyncio.Task[str] | None = None
         self._pick_task: asyncio.Task[Any] | None = None
         self._saved_geometry: QRect | None = None
         self.focus_method = ""  # how the console got the approval keys last time (tests)
@@ -197,7 +196,12 @@ class Supervision(QObject):
             lambda _w: self._show_target(), Qt.ConnectionType.QueuedConnection
         )
         a.pendingChanged.connect(self._pending)
-        a.overlaysChanged.connect(self._redraw_overlay)
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
+        self._redraw_timer.timeout.connect(self._redraw_overlay)
+        # Several changes in a row (show, refresh, edit) draw once.
+        a.overlaysChanged.connect(self._overlays_changed)
         c.runStarted.connect(self._run_started)
         c.runFinished.connect(self._run_finished)
         c.stateChanged.connect(self._state)
@@ -364,25 +368,16 @@ class Supervision(QObject):
         p.set_details(request.reasoning or "", request.message or "")
         p.approve_button.setEnabled(self.approval.can_approve())
         self._show_thumbnail(request)
-        self._redraw_overlay()
+        self._redraw_timer.start()
         self._take_focus()
         kind = request.proposal.kind
         if kind in KEYBOARD_ACTION_TYPES and self.focus.available and self.focus.target() is None:
             self._ask_for_target()
 
     def _take_focus(self) -> None:
-        widget = self.supervising_widget()
-        if self._focus_task is not None and not self._focus_task.done():
-            self._focus_task.cancel()
-
-        async def take() -> str:
-            how = await self.focus.take_focus(widget)
-            self.focus_method = how
-            if how != "focus":
-                log.info("approval keys reach the console by: %s", how)
-            return how
-
-        self._focus_task = asyncio.ensure_future(take())
+        how = self.focus.take_focus(self.supervising_widget())
+        self.focus_method = how
+        log.debug("approval keys: %s", how)
 
     def _grabbed_key(self, name: str) -> None:
         a = self.approval
@@ -392,6 +387,12 @@ class Supervision(QObject):
             name
         ]()
 
+    def _overlays_changed(self) -> None:
+        if not self.approval.pending:
+            self.overlay.hide_now()  # at once: the action may run next
+            return
+        self._redraw_timer.start()
+
     def _redraw_overlay(self) -> None:
         request = self.approval.request
         if request is None or not self.approval.pending:
@@ -400,9 +401,8 @@ class Supervision(QObject):
         overlays = self.approval.overlays()
         focus_rect = None
         target = self.focus.target()
-        if target is not None:
-            guard = self.controller.focus_guard
-            focus_rect = guard.window_rect(target) if guard.available else None
+        if target is not None and self.focus.x11 is not None:
+            focus_rect = self.focus.x11.window_rect(target)
         try:
             self.overlay.show_action(
                 overlays,

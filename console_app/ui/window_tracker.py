@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -48,6 +49,11 @@ class SupervisorFocus(QObject):
         self._pick_cancelled = False
         self.status = "inactive"
         self.fallback_grabs = 0  # how often the key grab was needed (tests, diagnostics)
+        self._waiting_for: int | None = None
+        self._focus_deadline = 0.0
+        self._focus_poll = QTimer(self)
+        self._focus_poll.setInterval(20)
+        self._focus_poll.timeout.connect(self._poll_focus)
         self._refresh = QTimer(self)
         self._refresh.setInterval(300)
         self._refresh.timeout.connect(self.windows.refresh)
@@ -69,6 +75,7 @@ class SupervisorFocus(QObject):
             self.tracker = ActiveWindowTracker(self.x11, self.windows)
             self.tracker.on_change = self.targetChanged.emit
             self.grab = ApprovalKeyGrab(self.approvalKey.emit)
+            self.grab.open()  # now, at start-up: never during a run
             self.windows.refresh()
             self.tracker.start()
             self._refresh.start()
@@ -83,11 +90,12 @@ class SupervisorFocus(QObject):
         return self.tracker is not None
 
     def close(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the timer may be gone with its window
+        with contextlib.suppress(RuntimeError):  # the timers may be gone with their window
             self._refresh.stop()
+            self._focus_poll.stop()
         self._pick_cancelled = True
         if self.grab is not None:
-            self.grab.release()
+            self.grab.close()
         if self.tracker is not None:
             self.tracker.stop()
         if self.x11 is not None:
@@ -117,11 +125,12 @@ class SupervisorFocus(QObject):
 
     # ------------------------------------------------------------------ approval keys
 
-    async def take_focus(self, widget: QWidget) -> str:
+    def take_focus(self, widget: QWidget) -> str:
         """Give ``widget``'s window the keyboard focus. Until it has it (the window manager
         answers asynchronously), the approval keys are grabbed, so an Enter pressed at once
         still reaches the console; if the focus never comes, the grab stays until the
-        decision. Returns how: "focus", "grab" or "none" (not X11, nothing possible)."""
+        decision. Returns how it started: "focus" (already ours), "asked", "grab" (the
+        activation request failed) or "none" (not X11, nothing possible)."""
         if self.x11 is None or self.grab is None:
             return "none"
         handle = widget.windowHandle()
@@ -131,20 +140,36 @@ class SupervisorFocus(QObject):
         self.windows.refresh()
         own = int(widget.winId())
         if self.x11.activate(own):
-            ours = self.windows
-            got = await asyncio.to_thread(
-                self.x11.wait_focus, lambda w: w in ours() or w == own, FOCUS_WAIT_S
-            )
-            if got is not None:
-                self.grab.release()
-                return "focus"
+            self._waiting_for = own
+            self._focus_deadline = time.monotonic() + FOCUS_WAIT_S
+            self._focus_poll.start()
+            return "asked"
         if grabbed:
             self.fallback_grabs += 1
-            log.info("the console could not take the focus: the approval keys stay grabbed")
             return "grab"
         return "none"
 
+    def _poll_focus(self) -> None:
+        """GUI thread, every 20 ms after an activation request: the focus arrived → the
+        keys are no longer grabbed; it did not → the grab stays (the fallback)."""
+        if self.x11 is None or self._waiting_for is None:
+            self._focus_poll.stop()
+            return
+        window = self.x11.focus_window()
+        if window is not None and (window == self._waiting_for or window in self.windows()):
+            self._focus_poll.stop()
+            self._waiting_for = None
+            self.release_keys()
+        elif time.monotonic() > self._focus_deadline:
+            self._focus_poll.stop()
+            self._waiting_for = None
+            if self.grab is not None and self.grab.active:
+                self.fallback_grabs += 1
+                log.info("the console could not take the focus: the approval keys stay grabbed")
+
     def release_keys(self) -> None:
+        self._focus_poll.stop()
+        self._waiting_for = None
         if self.grab is not None:
             self.grab.release()
 

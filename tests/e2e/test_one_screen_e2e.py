@@ -242,7 +242,10 @@ def test_one_screen_keyboard_only_supervision(
         # xterm has the focus now; Enter still approves (the approval keys stay with the console).
         press_enter()
         wait_approval('type "second"')
-        assert visible_window(OVERLAY) is not None  # the new proposal (a bubble)
+        wait_for(lambda: visible_window(OVERLAY), 10, "the bubble for the typed text")
+        grabs.clear()
+        wait_for(overlay_drawn, 10, "the bubble's pixels")
+        Image.fromarray(grabs[-1]).save(ARTIFACTS / "one-screen-type-bubble.png")
         press_enter()
         wait_approval("press")
         press_enter()
