@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 MASK_LABEL = "console — hidden from the model"
 PICK_QUESTION = "Which window gets the keys? Click it"
+REAL_DESKTOPS = ("xcb", "windows", "cocoa")
+"""Platforms with a desktop to dock on and draw on (offscreen / minimal have none)."""
 Rect = tuple[int, int, int, int]
 
 
@@ -146,10 +148,8 @@ class Supervision(QObject):
         self.panel = CompactPanel()
         self.overlay = DesktopOverlay()
         # Only on a real desktop: offscreen / minimal platforms have nothing to draw on.
-        self.overlay.enabled = self.options.desktop_overlay and QApplication.platformName() in (
-            "xcb",
-            "windows",
-            "cocoa",
+        self.overlay.enabled = (
+            self.options.desktop_overlay and QApplication.platformName() in REAL_DESKTOPS
         )
         self.focus = SupervisorFocus(self.controller.console_windows, self)
         self.compact = False
@@ -239,10 +239,8 @@ class Supervision(QObject):
         """Change a supervision setting (View menu); saved when the console owns the file."""
         for key, value in changes.items():
             setattr(self.options, key, value)
-        self.overlay.enabled = self.options.desktop_overlay and QApplication.platformName() in (
-            "xcb",
-            "windows",
-            "cocoa",
+        self.overlay.enabled = (
+            self.options.desktop_overlay and QApplication.platformName() in REAL_DESKTOPS
         )
         if not self.overlay.enabled:
             self.overlay.hide_now()
@@ -269,6 +267,8 @@ class Supervision(QObject):
 
     def agent_on_console_monitor(self) -> bool:
         """Whether the agent's monitor (the profile's) holds the console window."""
+        if QApplication.platformName() not in REAL_DESKTOPS:
+            return False  # offscreen / minimal: the window is on no monitor the agent sees
         try:
             from console_app.capture.monitors import list_monitors
 

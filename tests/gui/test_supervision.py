@@ -230,7 +230,9 @@ def test_a_console_on_another_monitor_stays_full_and_masks_nothing_there(
 ) -> None:
     from console_app.capture import monitors
     from console_app.capture.monitors import Monitor
+    from console_app.ui import supervision
 
+    monkeypatch.setattr(supervision, "REAL_DESKTOPS", ("offscreen",))  # pretend a desktop
     sup = console.supervision
     window = console.window
     window.setGeometry(100, 100, 800, 600)  # the console on monitor 1 (0..1920)
@@ -275,3 +277,8 @@ def test_supervision_settings_survive_the_settings_file(tmp_path: Path) -> None:
     loaded = SettingsStore(tmp_path / "settings.json").load()
     assert loaded.supervision == chosen
     assert loaded.with_profile(loaded.profiles[0]).supervision == chosen
+
+
+def test_offscreen_there_is_no_desktop_to_dock_on(console: Any) -> None:
+    # The GUI suite runs offscreen even when an X display exists (CI): no compact panel.
+    assert not console.supervision.agent_on_console_monitor()
