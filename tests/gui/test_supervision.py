@@ -86,6 +86,9 @@ def test_a_run_collapses_to_the_panel_and_enter_there_approves(
         assert "Clicking OK." in panel.details.toPlainText()
         pixmap = panel.thumbnail.pixmap()
         assert pixmap is not None and not pixmap.isNull()
+        # The panel itself was masked in the capture: the live view and the thumbnail say so.
+        assert sup.last_mask and sup.mask_marks.image_rects
+        assert panel.mask_hint.isVisibleTo(panel)
         # Reasoning / message collapse and come back.
         panel.details_toggle.click()
         assert not panel.details.isVisible()
