@@ -23,11 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPen, QWindow
+from PySide6.QtCore import QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QWindow
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -40,101 +39,19 @@ from PySide6.QtWidgets import (
 from console_app.core.actions import KEYBOARD_ACTION_TYPES
 from console_app.ui.compact_panel import CompactPanel
 from console_app.ui.desktop_overlay import DesktopOverlay
+from console_app.ui.mask_marks import MaskMarks, mask_rects_in_image, paint_mask_labels
+from console_app.ui.supervision_settings import (
+    REAL_DESKTOPS,
+    SupervisionOptions,
+    build_view_menu,
+    set_option,
+)
 from console_app.ui.window_tracker import SupervisorFocus
 
 log = logging.getLogger(__name__)
 
-MASK_LABEL = "console — hidden from the model"
 PICK_QUESTION = "Which window gets the keys? Click it"
-REAL_DESKTOPS = ("xcb", "windows", "cocoa")
-"""Platforms with a desktop to dock on and draw on (offscreen / minimal have none)."""
 Rect = tuple[int, int, int, int]
-
-
-@dataclass
-class SupervisionOptions:
-    compact: str = "auto"  # auto | always | never
-    dock_edge: str = "right"  # right | left
-    desktop_overlay: bool = True
-
-    @classmethod
-    def of(cls, settings: Any) -> SupervisionOptions:
-        sup = getattr(settings, "supervision", None)
-        if sup is None:
-            return cls()
-        return cls(sup.compact, sup.dock_edge, sup.desktop_overlay)
-
-
-def mask_rects_in_image(rects: list[Rect], mapping: Any, size: tuple[int, int]) -> list[QRectF]:
-    """Masked physical rectangles → image pixels of a capture through ``mapping``."""
-    source = mapping.source
-    sx, sy = size[0] / source.width, size[1] / source.height
-    out = []
-    for x, y, w, h in rects:
-        left, top = max(x, source.left), max(y, source.top)
-        right = min(x + w, source.left + source.width)
-        bottom = min(y + h, source.top + source.height)
-        if right > left and bottom > top:
-            out.append(
-                QRectF(
-                    (left - source.left) * sx,
-                    (top - source.top) * sy,
-                    (right - left) * sx,
-                    (bottom - top) * sy,
-                )
-            )
-    return out
-
-
-def paint_mask_labels(painter: QPainter, rects: list[QRectF]) -> None:
-    """A dashed outline and the words "console — hidden from the model" on each rect."""
-    painter.save()
-    for rect in rects:
-        painter.setPen(QPen(QColor(250, 200, 60), 2, Qt.PenStyle.DashLine))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(rect.adjusted(1, 1, -1, -1))
-        painter.setPen(QColor(250, 200, 60))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, MASK_LABEL)
-    painter.restore()
-
-
-class MaskMarks(QWidget):
-    """Drawn over the screenshot view's canvas: where the image is black because it is the
-    console, it says so."""
-
-    def __init__(self, canvas: QWidget) -> None:
-        super().__init__(canvas)
-        self.setObjectName("maskMarks")
-        self.canvas = canvas
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-        self.image_rects: list[QRectF] = []
-        canvas.installEventFilter(self)
-        self.setGeometry(canvas.rect())
-
-    def set_rects(self, rects: list[QRectF]) -> None:
-        self.image_rects = rects
-        self.setGeometry(self.canvas.rect())
-        self.raise_()
-        self.setVisible(bool(rects))
-        self.update()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.canvas and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.canvas.rect())
-        return False
-
-    def paintEvent(self, event: Any) -> None:
-        to_view = getattr(self.canvas, "image_to_view", None)
-        if to_view is None:
-            return
-        view_rects = []
-        for r in self.image_rects:
-            a, b = to_view(r.left(), r.top()), to_view(r.right(), r.bottom())
-            if a is not None and b is not None:
-                view_rects.append(QRectF(a, b))
-        painter = QPainter(self)
-        paint_mask_labels(painter, view_rects)
-        painter.end()
 
 
 class Supervision(QObject):
@@ -210,58 +127,11 @@ class Supervision(QObject):
         if isinstance(app, QGuiApplication):
             app.focusWindowChanged.connect(self._focus_window_changed)
         self.persist = False
-        view = self.window.menuBar().addMenu("&View")
-        self._compact_action = view.addAction("Compact panel now")
-        self._compact_action.setToolTip("Supervise from the narrow panel docked to the screen edge")
-        self._compact_action.triggered.connect(self.show_compact)
-        self._compact_action.setEnabled(False)
-        view.addSeparator()
-        self.compact_setting = view.addAction("Compact panel while a run is active")
-        self.compact_setting.setCheckable(True)
-        self.compact_setting.setChecked(self.options.compact != "never")
-        self.compact_setting.toggled.connect(
-            lambda on: self.set_option(compact="auto" if on else "never")
-        )
-        self.overlay_setting = view.addAction("Draw the proposed action on the desktop")
-        self.overlay_setting.setCheckable(True)
-        self.overlay_setting.setChecked(self.options.desktop_overlay)
-        self.overlay_setting.toggled.connect(lambda on: self.set_option(desktop_overlay=on))
-        self.dock_left_setting = view.addAction("Dock the panel on the left edge")
-        self.dock_left_setting.setCheckable(True)
-        self.dock_left_setting.setChecked(self.options.dock_edge == "left")
-        self.dock_left_setting.toggled.connect(
-            lambda on: self.set_option(dock_edge="left" if on else "right")
-        )
-
-    # ------------------------------------------------------------------ settings
-
-    def set_option(self, **changes: Any) -> None:
-        """Change a supervision setting (View menu); saved when the console owns the file."""
-        for key, value in changes.items():
-            setattr(self.options, key, value)
-        self.overlay.enabled = (
-            self.options.desktop_overlay and QApplication.platformName() in REAL_DESKTOPS
-        )
-        if not self.overlay.enabled:
-            self.overlay.hide_now()
-        else:
-            self._redraw_overlay()
-        profiles = self.console.profiles
-        settings = getattr(profiles, "settings", None)
-        if settings is None or not hasattr(settings, "supervision"):
-            return
-        updated = settings.supervision.model_copy(update=changes)
-        profiles.settings = settings.model_copy(update={"supervision": updated})
-        if not self.persist:
-            return
-        try:
-            from console_app.core.settings_store import SettingsStore
-
-            store = SettingsStore()
-            current = store.load()
-            store.save(current.model_copy(update={"supervision": updated}))
-        except Exception as exc:
-            log.warning("could not save the supervision setting: %s", exc)
+        self._compact_action: Any = None
+        self.compact_setting: Any = None
+        self.overlay_setting: Any = None
+        self.dock_left_setting: Any = None
+        build_view_menu(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -284,6 +154,10 @@ class Supervision(QObject):
         cx, cy = (frame.center().x()) * ratio, (frame.center().y()) * ratio
         r = monitor.rect
         return bool(r.left <= cx < r.left + r.width and r.top <= cy < r.top + r.height)
+
+    def set_option(self, **changes: Any) -> None:
+        """Change a supervision setting (View menu); saved when the console owns the file."""
+        set_option(self, **changes)
 
     def _run_started(self) -> None:
         self._asked_pick = False

@@ -17,8 +17,8 @@ from console_app.core.settings import Settings, Supervision
 from console_app.ui.compact_panel import MAX_WIDTH_FRACTION, dock_rect
 from console_app.ui.desktop_overlay import desktop_transform
 from console_app.ui.main import build_console
+from console_app.ui.mask_marks import MASK_LABEL, mask_rects_in_image
 from console_app.ui.overlay import ImageSpace, overlay_for
-from console_app.ui.supervision import MASK_LABEL, mask_rects_in_image
 from tests.gui.conftest import Script, until
 from tests.gui.fakes import FakeLoop, Turn, make_shot, proposal
 
