@@ -91,6 +91,7 @@ class StepRunner:
         self.run_id = run_id
         self.count = 0
         self._last_ran: StepRecord | None = None  # the last step whose input was sent
+        self.refused = 0  # steps the console refused before any input: they keep no number
         self.batches = BatchTracker()
         self._turn: ModelTurn | None = None
 
@@ -278,6 +279,7 @@ class StepRunner:
         (retry or stop) — the fail-safe, a human reaching for the brakes, always stops."""
         summary, detail = describe(action), executed.detail
         if executed.execution == "refused":
+            self.refused += 1
             answer.feedback = feedback_for("refused", summary, detail)
         elif executed.execution == "failed":
             answer.feedback = feedback_for("failed", summary, detail)
@@ -327,7 +329,8 @@ class StepRunner:
     ) -> Decision:
         request = ApprovalRequest(
             run_id=self.run_id,
-            step_index=self.count - 1,
+            # The number the supervisor sees: a refused step (nothing ran) does not use one up.
+            step_index=self.count - 1 - self.refused,
             proposal=proposal,
             screenshot=shot,
             reasoning=turn.reasoning,

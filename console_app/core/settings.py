@@ -214,6 +214,19 @@ SETTINGS_SCHEMA_VERSION = 1
 """Version of the settings file layout; `core.settings_store` migrates older files up to it."""
 
 
+class Supervision(BaseModel):
+    """How the console supervises a run on the desktop (``ui/supervision.py``)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    compact: Literal["auto", "always", "never"] = "auto"
+    """The compact panel while a run is active: ``auto`` when the agent's monitor is the
+    console's monitor."""
+    dock_edge: Literal["right", "left"] = "right"
+    desktop_overlay: bool = True
+    """Draw the proposed action on the real desktop while it waits for approval."""
+
+
 class Settings(BaseModel):
     """Everything the settings file holds: the profiles and which one is active.
 
@@ -227,6 +240,7 @@ class Settings(BaseModel):
     active_profile: str = LOCAL_PROFILE
     profiles: list[Profile] = Field(default_factory=default_profiles, min_length=1)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    supervision: Supervision = Field(default_factory=Supervision)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -265,6 +279,7 @@ class Settings(BaseModel):
             active_profile=self.active_profile,
             profiles=profiles,
             privacy=self.privacy,
+            supervision=self.supervision,
         )
 
     def without_profile(self, name: str) -> Settings:
@@ -278,4 +293,5 @@ class Settings(BaseModel):
             active_profile=active,
             profiles=profiles,
             privacy=self.privacy,
+            supervision=self.supervision,
         )

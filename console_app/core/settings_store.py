@@ -174,6 +174,7 @@ class SettingsStore:
                 active_profile=active,
                 profiles=profiles,
                 **({"privacy": top["privacy"]} if "privacy" in top else {}),
+                supervision=top.get("supervision") or {},
             )
         except ValidationError as exc:
             raise SettingsError(self.path, _messages(exc, prefix="")) from None

@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -39,14 +40,30 @@ class KeyboardFocusGuard:
     ``note`` (capture thread) remembers the focused window the agent works in; ``check`` (input
     thread, right before an action) hands the focus back there if it moved to one of
     ``own_windows`` and returns why keys must not run when that fails — it fails closed.
-    Without X11 it is inactive and ``check`` allows everything.
+    ``target`` names the window keys belong to (the last application window the supervisor
+    used) and ``activate`` gives it the focus the way a pager does. Without X11 it is inactive
+    and ``check`` allows everything.
     """
 
-    def __init__(self, own_windows: Callable[[], Collection[int]], owner: str = "console") -> None:
+    def __init__(
+        self,
+        own_windows: Callable[[], Collection[int]],
+        owner: str = "console",
+        *,
+        target: Callable[[], int | None] | None = None,
+        activate: Callable[[int], bool] | None = None,
+    ) -> None:
         """``own_windows``: X ids of the supervisor's top-level windows (must be safe to call
-        from any thread); ``owner`` names them in messages ("console", "terminal")."""
+        from any thread); ``owner`` names them in messages ("console", "terminal").
+
+        Optional (the console window passes them, see ``ui/window_tracker.py``): ``target``
+        the last application window the human worked in (preferred over the window seen at
+        capture), ``activate`` hands focus back the way the window manager expects (a pager's
+        ``_NET_ACTIVE_WINDOW`` request)."""
         self._own_windows = own_windows
         self.owner = owner
+        self._target = target
+        self._activate = activate
         self._lock = threading.Lock()
         self._display: Any = None
         self.remembered: int | None = None
@@ -95,15 +112,26 @@ class KeyboardFocusGuard:
             window = self._focus_target()
             if window is None:
                 return f"the keyboard focus could not be read, so keys might reach the {self.owner}"
-            if not self._is_own(window):
+            nowhere = self._target is not None and window in (_NONE, _POINTER_ROOT)
+            if not nowhere and not self._is_own(window):
                 return None
-            if self.remembered is not None and self._hand_back(self.remembered):
-                self.restored += 1
-                log.info("keyboard focus handed back to window 0x%x", self.remembered)
-                return None
+            preferred = self._target() if self._target is not None else None
+            candidates = [w for w in (preferred, self.remembered) if w is not None]
+            for candidate in dict.fromkeys(candidates):
+                if self._hand_back(candidate):
+                    self.remembered = candidate
+                    self.restored += 1
+                    log.info("keyboard focus handed back to window 0x%x", candidate)
+                    return None
+            log.info(
+                "keyboard focus on 0x%x; could not hand it back (candidates: %s)",
+                window,
+                ", ".join(hex(c) for c in candidates) or "none",
+            )
             self.remembered = None
+            where = "on no window" if nowhere else f"on the {self.owner}"
             return (
-                f"the keyboard focus is on the {self.owner}, so the keys would go there; click "
+                f"the keyboard focus is {where}, so the keys would go astray; click "
                 "into the application the agent works in, then let the model try again"
             )
 
@@ -177,6 +205,12 @@ class KeyboardFocusGuard:
         return None
 
     def _hand_back(self, window: int) -> bool:
+        if self._activate is not None and self._activate(window):
+            for _ in range(50):  # the window manager answers asynchronously: up to 1 s
+                after = self._focus_target()
+                if after not in (None, _NONE, _POINTER_ROOT) and not self._is_own(after):
+                    return True
+                time.sleep(0.02)
         from Xlib import X, error
 
         catcher = error.CatchError()
@@ -186,4 +220,4 @@ class KeyboardFocusGuard:
         if catcher.get_error() is not None:
             return False
         after = self._focus_target()
-        return after is not None and not self._is_own(after)
+        return after not in (None, _NONE, _POINTER_ROOT) and not self._is_own(after)

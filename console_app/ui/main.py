@@ -38,10 +38,13 @@ class Console:
     profiles: Any  # ProfilesController | None
     sessions: Any  # SessionManager | None
     hotkey: Any  # GlobalHotkey | None
+    supervision: Any = None  # ui.supervision.Supervision (compact panel, overlay, focus)
 
     async def aclose(self) -> None:
         """Stop a run, release the hotkey, close the session (stops a local engine)."""
         await self.controller.shutdown()
+        if self.supervision is not None:
+            self.supervision.close()
         if self.hotkey is not None:
             self.hotkey.stop()
         if self.sessions is not None:
@@ -98,6 +101,7 @@ def build_console(
     window = MainWindow()
     window.resize(*DEFAULT_SIZE)
     notice: str | None = None
+    from_file = settings is None  # then changes made in the window are saved back
     if settings is None:
         settings, notice = load_settings()
     _apply_privacy_settings(settings)
@@ -128,7 +132,11 @@ def build_console(
         hotkey.start()
         hotkey.triggered.connect(controller.emergency_stop)
         window.run_controls.hotkey.setText(hotkey.status)
-    return Console(window, controller, profiles, sessions, hotkey)
+    console = Console(window, controller, profiles, sessions, hotkey)
+    from console_app.ui.console.supervision import attach_supervision
+
+    console.supervision = attach_supervision(console, persist=from_file)
+    return console
 
 
 def _apply_privacy_settings(settings: Any) -> None:

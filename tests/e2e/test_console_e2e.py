@@ -34,7 +34,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 
 from console_app.agent.events import LoopState
-from console_app.core.settings import Settings
+from console_app.core.settings import Settings, Supervision
 from console_app.history.store import HistoryStore
 from console_app.ui.console.screenshot_controller import shot_key
 from console_app.ui.desktop.hotkey import GlobalHotkey
@@ -96,7 +96,9 @@ def aloop(qapp: Any) -> Any:
 def test_supervising_a_run_through_the_console(qapp, qtbot, aloop, start_target_app, tmp_path):
     target = start_target_app(geometry=TARGET_GEOMETRY)
     history = HistoryStore(tmp_path / "history.db")
-    console = build_console(recorder=history, settings=Settings(), global_hotkey=False)
+    # This test drives the full window (edits on its screenshot view): no compact panel.
+    full_window = Settings(supervision=Supervision(compact="never"))
+    console = build_console(recorder=history, settings=full_window, global_hotkey=False)
     window = console.window
     qtbot.addWidget(window)
     window.setGeometry(*CONSOLE_GEOMETRY)

@@ -381,9 +381,22 @@ class ConsoleController(QObject):
         self._set_state_text("Idle")
 
     def _show_result(self, result: RunResult) -> None:
+        # Each text once: a reason or answer already in the Message panel (the model's own
+        # words) or in the message bar is not repeated in the result line.
+        shown = {self.window.live.message.toPlainText().strip()}
+        if self.problems.current is not None:
+            shown.add(self.problems.current.text.strip())
+        shown.discard("")
+
+        def new(text: str | None) -> bool:
+            core = (text or "").strip().removeprefix("stopped after: ")
+            return bool(core) and not any(core in seen for seen in shown)
+
         headline = _RESULT_HEADLINES.get(result.status, result.status)
-        if result.reason and result.status != "succeeded":
-            headline = f"{headline}: {result.reason}"
+        reason = result.reason if result.status != "succeeded" and new(result.reason) else ""
+        if reason:
+            headline = f"{headline}: {reason}"
+        answer = result.answer if new(result.answer) and result.answer != reason else None
         steps = f" ({result.steps} step{'s' * (result.steps != 1)})"
-        self.window.live.show_result(result.status, headline + steps, result.answer)
+        self.window.live.show_result(result.status, headline + steps, answer)
         self._set_state_text(f"Finished: {result.status}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -109,6 +109,8 @@ class ProblemController(QObject):
     def show_problem(self, problem: Problem) -> None:
         title = _KIND_TITLE.get(problem.kind, "Problem")
         text = problem.text if problem.text.startswith(title) else f"{title}: {problem.text}"
+        if problem.detail and problem.detail.strip() in text:
+            problem = replace(problem, detail="")  # said once, not again under "Details"
         self.show(Entry(_KIND_LEVEL.get(problem.kind, "error"), text, problem.detail, "run"))
 
     def show(self, entry: Entry) -> None:

@@ -23,6 +23,7 @@ from console_app.ui.console.problems_controller import Entry, ProblemController
 log = logging.getLogger(__name__)
 
 KNOWN_MODELS = (DEFAULT_MODEL, "tzafon.sm-1")
+LOCAL_ENGINE_MODEL = "local engine"
 
 
 def load_settings() -> tuple[Settings, str | None]:
@@ -71,6 +72,13 @@ class ProfilesController(QObject):
     def _fill_models(self, profile: Profile) -> None:
         combo = self.window.model_combo
         combo.clear()
+        if profile.is_local and profile.base_url is None:
+            # The local engine is not a Lightcone model: it has no model to pick.
+            combo.addItem(LOCAL_ENGINE_MODEL)
+            combo.setCurrentText(LOCAL_ENGINE_MODEL)
+            combo.setToolTip("The local engine (an instruction follower; no model to choose)")
+            return
+        combo.setToolTip("The model asked for each step")
         names = [profile.model, *(m for m in KNOWN_MODELS if m != profile.model)]
         combo.addItems(names)
         combo.setCurrentText(profile.model)
@@ -112,6 +120,8 @@ class ProfilesController(QObject):
         """The production ``make_loop``: a loop on the picked profile's session."""
         profile = self.profile
         session = await self.sessions.ensure(profile)
+        if model == LOCAL_ENGINE_MODEL:
+            model = None
         if model and model != session.profile.model:
             session.profile = session.profile.model_copy(update={"model": model})
         return session.loop(**hooks)
