@@ -36,6 +36,7 @@ from console_app.engine.locate import FUZZY_THRESHOLD, Match, Miss, locate
 from console_app.engine.ocr import OcrResult
 
 SCROLL_UNIT_PX = 100
+MAX_LISTED = 5  # equally good matches named in the reasoning
 
 
 @dataclass(frozen=True)
@@ -97,27 +98,37 @@ def _where(x: float, y: float, screen: Screen, display: Display) -> str:
 
 def describe_match(match: Match) -> str:
     if match.kind == "fuzzy":
-        quality = f"fuzzy match, similarity {match.similarity:.2f} ≥ {FUZZY_THRESHOLD:.2f}"
+        quality = (
+            f"fuzzy match (letters only, numbers and identifiers equal), similarity "
+            f"{match.similarity:.2f} ≥ {FUZZY_THRESHOLD:.2f}"
+        )
     else:
         quality = f"{match.kind} match"
     where = f'"{match.matched_text}"'
     if match.kind != "exact" or match.matched_text != match.line.text:
         where += f' in the line "{match.line.text}"'
-    extra = (
-        f"; {match.candidates} equally good matches, took the first in reading order"
-        if match.candidates > 1
-        else ""
-    )
+    extra = ""
+    if match.others:
+        shown = ", ".join(
+            f'"{text}" at ({round(box.center[0])}, {round(box.center[1])})'
+            for text, box in match.others[:MAX_LISTED]
+        )
+        more = len(match.others) - MAX_LISTED
+        if more > 0:
+            shown += f" and {more} more"
+        extra = (
+            f"; {match.candidates} equally good matches, took the first (button labels "
+            f"before other text, then top to bottom, left to right); the others: {shown}"
+        )
     return f"found {where} ({quality}, OCR score {match.ocr_score:.2f}{extra})"
 
 
 def describe_miss(miss: Miss) -> str:
+    """``"X" is not on the screen; closest: "Y" (why it was not taken)`` — one clause."""
     text = f'"{miss.target}" is not on the screen'
     if miss.best_text:
-        text += (
-            f' (closest text: "{miss.best_text}", similarity {miss.best_similarity:.2f} '
-            f"< {FUZZY_THRESHOLD:.2f})"
-        )
+        why = miss.reason or f"similarity {miss.best_similarity:.2f} < {FUZZY_THRESHOLD:.2f}"
+        text += f'; closest: "{miss.best_text}" (not taken: {why})'
     return text
 
 
@@ -164,7 +175,7 @@ def _missing(miss: Miss, label: str) -> Failed:
     why = describe_miss(miss)
     return Failed(
         note=f"{label}: {why}. Stopping instead of guessing.",
-        message=f"I could not find {why}, so I stopped instead of guessing. ({label})",
+        message=f"Stopped instead of guessing: {why}. ({label})",
     )
 
 
@@ -248,11 +259,11 @@ def _scroll(step: ScrollStep, screen: Screen | None, display: Display, label: st
 
 
 def _check(step: CheckStep, screen: Screen, label: str) -> Outcome:
-    found = locate(step.text, screen.ocr)
+    found = locate(step.text, screen.ocr, whole=True)
     if isinstance(found, Miss):
         why = describe_miss(found)
         return Failed(
-            note=f"{label}: check failed: {why}.", message=f"Check failed: {why}. ({label})"
+            note=f"{label}: check failed: {why}.", message=f"The check failed: {why}. ({label})"
         )
     x, y = found.box.center
     return Passed(f"{label}: check passed: {describe_match(found)} at ({round(x)}, {round(y)}).")
