@@ -9,9 +9,10 @@ only what OCR gets wrong in *letters* and never a different number or name:
   are ``→``. A *lone* symbol also matches the other spelling of the same key (`same_key`):
   ``×``/``*``, ``÷``/``/``, ``⌫``/``←``.
 * **OCR confusions** (`fold_confusions`): inside a token that contains a digit, a letter ``o``
-  touching a digit is read as ``0`` and ``l``, ``i`` or ``|`` touching a digit as ``1``
-  (``1O3`` is ``103``, ``report_l37`` is ``report_137``). Nothing else: no digit is ever
-  read as another digit, so ``047`` never equals ``007``.
+  touching a digit is read as ``0``, and ``l`` or ``i`` touching a digit as ``1`` unless it
+  ends the token (``1O3`` is ``103``, ``report_l37`` is ``report_137``; ``47l`` and ``47|``
+  stay: that is a text cursor after ``47``). Nothing else: no digit is ever read as another
+  digit, so ``047`` never equals ``007``.
 * **Protected tokens** (`protected`): a token (a run of non-space characters, stripped of
   punctuation at its ends) that contains a digit, or one of ``_ . / \\ @ # + =`` between
   other characters (file names, paths, e-mail addresses, ids), must be equal — fuzzy matching
@@ -75,7 +76,9 @@ def normalize_cased(text: str) -> str:
 
 
 def fold_confusions(token: str) -> str:
-    """In a token with a digit: ``o`` touching a digit → ``0``; ``l``/``i``/``|`` → ``1``."""
+    """In a token with a digit: ``o`` touching a digit → ``0``; ``l``/``i`` touching a digit
+    and followed by something → ``1``. A trailing ``l``/``i`` and any ``|`` stay: after a
+    number they are a text cursor or a separator far more often than a ``1``."""
     if not any(ch.isdigit() for ch in token):
         return token
     chars = list(token)
@@ -83,12 +86,13 @@ def fold_confusions(token: str) -> str:
     while changed:
         changed = False
         for i, ch in enumerate(chars):
-            if ch.lower() not in "oli|":
+            low = ch.lower()
+            if low not in "oli" or (low != "o" and i == len(chars) - 1):
                 continue
             left = chars[i - 1] if i > 0 else ""
             right = chars[i + 1] if i + 1 < len(chars) else ""
             if left.isdigit() or right.isdigit():
-                chars[i] = "0" if ch.lower() == "o" else "1"
+                chars[i] = "0" if low == "o" else "1"
                 changed = True
     return "".join(chars)
 
