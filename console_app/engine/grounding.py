@@ -200,7 +200,8 @@ def _focus_field(step: FocusFieldStep, screen: Screen, display: Display, label: 
     found = locate(step.target, screen.ocr)
     if isinstance(found, Miss):
         return _missing(found, label)
-    point = field_point(screen.shot.pixels, found.line.box)
+    # The words' box, not the line's: a detector line can run on over an empty field.
+    point = field_point(screen.shot.pixels, found.box)
     dx, dy = _to_display(point.x, point.y, screen, display)
     note = (
         f'{label}: looked for the field "{step.target}"; {describe_match(found)}. '

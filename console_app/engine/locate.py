@@ -257,8 +257,6 @@ def substring_box(line: TextLine, start: int, end: int) -> Box:
     """The box of characters ``start:end`` of the line's normalised text."""
     box = line.box
     norm = normalize(line.text)
-    if start <= 0 and end >= len(norm):
-        return box
     joined = " ".join(normalize(w.text) for w in line.words)
     if line.words and joined == norm:
         parts: list[Box] = []
