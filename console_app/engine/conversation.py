@@ -24,8 +24,10 @@ from console_app.api.types.content import block_text
 from console_app.engine.errors import bad_request
 from console_app.engine.images import Screenshot, decode_image_url
 
-MODEL = "tzafon.northstar-cua-fast"
-MODEL_ALIASES = frozenset({MODEL, "local-engine", "local"})
+MODEL = "local-engine"
+# Lightcone clients can point at the engine without changing their model name.
+LIGHTCONE_ALIAS = "tzafon.northstar-cua-fast"
+MODEL_ALIASES = frozenset({MODEL, "local", LIGHTCONE_ALIAS})
 DEFAULT_DISPLAY = (1024, 768)
 _TASK_ROLES = frozenset({None, "user"})
 _IMAGE_TYPES = frozenset({"input_image", "computer_screenshot"})
@@ -42,11 +44,13 @@ class RequestInput:
 
 
 def check_model(model: str | None) -> str:
-    """The model name to answer with; 400 for anything the engine does not serve."""
+    """The model name to answer with (always the engine's own, ``local-engine``, whichever
+    alias was asked for); 400 for anything the engine does not serve."""
     if model is None or model in MODEL_ALIASES:
         return MODEL
     raise bad_request(
-        f"The local engine serves only the model {MODEL!r} (aliases: 'local', 'local-engine'), "
+        f"The local engine serves only the model {MODEL!r} (aliases: 'local', "
+        f"{LIGHTCONE_ALIAS!r}), "
         f"not {model!r}. Switch the profile to Lightcone to use other models.",
         code="model_not_found",
         param="model",

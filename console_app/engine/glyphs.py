@@ -7,12 +7,15 @@ small box with a border. So this pass
 
 1. finds small boxes whose outline follows a rectangle (`find_buttons`, OpenCV contours on an
    edge map — 10–30 ms on a 1280×720 screen);
-2. keeps the boxes whose label the first pass did not read confidently (no line of two or
-   more characters with score ≥ `TRUSTED_SCORE` inside) and whose label is short (its ink is
-   at most `MAX_INK_ASPECT` times as wide as the box is tall);
+2. keeps the boxes whose label the first pass did not read confidently (no line with score
+   ≥ `TRUSTED_SCORE` inside, a lone non-ASCII character never counting as confident) and
+   whose label is short (its ink is at most `MAX_INK_ASPECT` times as wide as the box is
+   tall);
 3. recognises each label from the button's interior scaled up to the recogniser's input
    height (the glyph keeps its size relative to the button, so ``.`` stays a dot), with a
    margin of background around it (`GlyphReader`, RapidOCR's recogniser alone, in batches);
+   a label whose ink is one small solid blob low in the button is a decimal point (too small
+   for the recogniser, plain by its shape);
 4. replaces what the first pass read inside that box by the label when its score is at least
    `MIN_GLYPH_SCORE` (letters, digits) or `MIN_SYMBOL_SCORE` (symbols) (`merge_glyphs`).
    The new line's box is the label's ink.
@@ -68,6 +71,7 @@ class Label:
     button: Box
     ink: Box
     crop: Pixels
+    shape: str | None = None  # a label recognised by its shape alone (a lone dot: ".")
 
 
 def find_buttons(pixels: Pixels) -> list[Box]:
@@ -110,7 +114,7 @@ def labels_to_read(
     out: list[Label] = []
     for button in buttons:
         inside = [ln for ln in lines if _contains(button, ln.box.center)]
-        if any(len(ln.text.strip()) >= 2 and ln.score >= TRUSTED_SCORE for ln in inside):
+        if any(_trusted(ln) for ln in inside):
             continue
         label = _label(pixels, gray, button)
         if label is not None:
@@ -118,6 +122,13 @@ def labels_to_read(
         if len(out) >= MAX_BUTTONS:
             break
     return out
+
+
+def _trusted(line: TextLine) -> bool:
+    """A confident first-pass reading; a lone non-ASCII character (``ó`` for ``6``) is a
+    misreading too often to be trusted, whatever its score."""
+    text = line.text.strip()
+    return line.score >= TRUSTED_SCORE and (len(text) >= 2 or text.isascii())
 
 
 def _label(pixels: Pixels, gray: Pixels, button: Box) -> Label | None:
@@ -150,7 +161,19 @@ def _label(pixels: Pixels, gray: Pixels, button: Box) -> Label | None:
     fill = [int(v) for v in np.median(crop.reshape(-1, 3), axis=0)]
     big = cv2.copyMakeBorder(big, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=fill)
     ink_box = Box(x0 + ix0, y0 + iy0, x0 + ix1 + 1, y0 + iy1 + 1)
-    return Label(button=button, ink=ink_box, crop=np.asarray(big, dtype=np.uint8))
+    iw, ih = ix1 - ix0 + 1, iy1 - iy0 + 1
+    dot = (
+        abs(iw - ih) <= 1
+        and max(iw, ih) <= max(3, 0.15 * min(h, BAND))
+        and float(ink[iy0 : iy1 + 1, ix0 : ix1 + 1].mean()) >= 0.5
+        and iy0 >= h * 0.35  # at the baseline or the middle, not an accent at the top
+    )
+    return Label(
+        button=button,
+        ink=ink_box,
+        crop=np.asarray(big, dtype=np.uint8),
+        shape="." if dot else None,
+    )
 
 
 def _contains(box: Box, point: tuple[float, float]) -> bool:
@@ -190,6 +213,8 @@ def merge_glyphs(
     added: list[TextLine] = []
     for label, (text, score) in zip(labels, read, strict=True):
         text = clean_label(text)
+        if label.shape is not None:  # too small for the recogniser, plain by its shape
+            text, score = label.shape, max(score, MIN_GLYPH_SCORE)
         if not accepted(text, score):
             continue
         replaced.append(label.button)
@@ -205,12 +230,14 @@ def merge_glyphs(
     return (*out, *added)
 
 
-def _inside(box: Box, button: Box, margin: float = 2.0) -> bool:
+def _inside(box: Box, button: Box, slack: float = 2.0) -> bool:
+    """The line lies in the button (its padded box may reach the border, not beyond)."""
     return (
-        box.x0 >= button.x0 + margin
-        and box.y0 >= button.y0 + margin
-        and box.x1 <= button.x1 - margin
-        and box.y1 <= button.y1 - margin
+        _contains(button, box.center)
+        and box.x0 >= button.x0 - slack
+        and box.y0 >= button.y0 - slack
+        and box.x1 <= button.x1 + slack
+        and box.y1 <= button.y1 + slack
     )
 
 

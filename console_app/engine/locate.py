@@ -29,6 +29,7 @@ from typing import Literal
 from console_app.engine.glyphs import ControlLine
 from console_app.engine.matching import (
     FUZZY_THRESHOLD,
+    READ_AS,
     Verdict,
     compare_tokens,
     key,
@@ -108,6 +109,12 @@ def locate(target: str, ocr: OcrResult, *, whole: bool = False) -> Match | Miss:
         for ln in lines
         if _is_exact(tkey, ln.text)
     ]
+    if not exact and tkey in READ_AS:  # "×" read as a lone "x" on a button
+        exact = [
+            _Found((_control(ln),), ln, 0, len(normalize(ln.text)))
+            for ln in lines
+            if key(ln.text) == READ_AS[tkey] and isinstance(ln, ControlLine)
+        ]
     if exact:
         return _match(target, exact, "exact")
     found = _substrings(tkey, lines, closest)

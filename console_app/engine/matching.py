@@ -57,6 +57,9 @@ _CHAR_MAP = str.maketrans(
 )
 # Lone symbols that label the same key: "click ×" takes a button labelled "*", and back.
 _SAME_KEY = ({"×", "*"}, {"÷", "/"}, {"←", "⌫"})
+# A lone letter a recogniser reads for a symbol: taken for that symbol only when no label
+# spelled with the symbol itself is on the screen (the letter "x" is still only "x").
+READ_AS = {"×": "x", "*": "x"}
 # Only a whole token of this spelling is an arrow: "<-" and "->" (as calculators label keys).
 _ARROW_TOKENS = {"<-": "←", "->": "→"}
 EDGE_PUNCT = " \t:;,.!?*•·|>«»\"'()[]{}"

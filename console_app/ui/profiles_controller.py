@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from console_app.core.settings import DEFAULT_MODEL, Profile, Settings
+from console_app.core.settings import DEFAULT_MODEL, LOCAL_MODEL, Profile, Settings
 from console_app.ui.engine_lifecycle import SessionManager
 from console_app.ui.main_window import MainWindow
 from console_app.ui.problems import Entry, ProblemController
@@ -23,6 +23,7 @@ from console_app.ui.problems import Entry, ProblemController
 log = logging.getLogger(__name__)
 
 KNOWN_MODELS = (DEFAULT_MODEL, "tzafon.sm-1")
+LOCAL_MODEL_LABEL = "local engine"
 
 
 def load_settings() -> tuple[Settings, str | None]:
@@ -71,6 +72,11 @@ class ProfilesController(QObject):
     def _fill_models(self, profile: Profile) -> None:
         combo = self.window.model_combo
         combo.clear()
+        if profile.is_local and profile.model == LOCAL_MODEL:
+            # The engine is not a Lightcone model: say what it is (the id is the item's data).
+            combo.addItem(LOCAL_MODEL_LABEL, LOCAL_MODEL)
+            combo.setCurrentIndex(0)
+            return
         names = [profile.model, *(m for m in KNOWN_MODELS if m != profile.model)]
         combo.addItems(names)
         combo.setCurrentText(profile.model)

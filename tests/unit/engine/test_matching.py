@@ -108,7 +108,9 @@ def test_a_different_file_name_is_never_taken() -> None:
     found = miss("report_137.txt", "report_103.txt", "report_173.txt")
     assert found.reason is not None and "number" in found.reason
     found = miss("config.yaml", "config.yml")
-    assert found.reason == 'an identifier must match exactly: "config.yaml" asked, "config.yml" on the screen'
+    assert found.reason == (
+        'an identifier must match exactly: "config.yaml" asked, "config.yml" on the screen'
+    )
 
 
 def test_a_match_never_cuts_an_identifier() -> None:
@@ -143,13 +145,16 @@ def test_a_different_word_is_not_noise() -> None:
     found = miss("Cancel", "Cancelled")
     assert found.reason is not None
     assert miss("Open", "Opal").reason is not None  # 4 letters: only 1 edit, this is 2
-    assert miss("Run", "Ran").reason == 'short words must match exactly: "run" asked, "ran" on the screen'
+    assert miss("Run", "Ran").reason == (
+        'short words must match exactly: "run" asked, "ran" on the screen'
+    )
 
 
 def test_check_never_takes_a_fuzzy_or_partial_hit() -> None:
     found = miss("Submit order", "Sbumit order", whole=True)
     assert found.reason == "a check needs the exact text, and this only looks like it"
-    assert miss("Saved", "Unsaved changes", whole=True).reason == '"saved" is only part of "unsaved"'
+    partial = miss("Saved", "Unsaved changes", whole=True)
+    assert partial.reason == '"saved" is only part of "unsaved"'
     assert hit("Saved", "File Saved.", whole=True).kind == "substring"
     assert hit("submitted: ada lovelace", "Submitted: Ada  Lovelace", whole=True).kind == "exact"
 
