@@ -32,7 +32,7 @@ from console_app.engine.commands import (
 )
 from console_app.engine.fields import field_point
 from console_app.engine.images import Screenshot
-from console_app.engine.locate import FUZZY_THRESHOLD, Match, Miss, locate
+from console_app.engine.locate import CLOSEST_MIN, FUZZY_THRESHOLD, Match, Miss, locate
 from console_app.engine.ocr import OcrResult
 
 SCROLL_UNIT_PX = 100
@@ -126,7 +126,7 @@ def describe_match(match: Match) -> str:
 def describe_miss(miss: Miss) -> str:
     """``"X" is not on the screen; closest: "Y" (why it was not taken)`` — one clause."""
     text = f'"{miss.target}" is not on the screen'
-    if miss.best_text:
+    if miss.best_text and miss.best_similarity >= CLOSEST_MIN:  # a look-alike, worth naming
         why = miss.reason or f"similarity {miss.best_similarity:.2f} < {FUZZY_THRESHOLD:.2f}"
         text += f'; closest: "{miss.best_text}" (not taken: {why})'
     return text

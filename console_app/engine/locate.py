@@ -42,9 +42,10 @@ from console_app.engine.matching import (
 )
 from console_app.engine.ocr import Box, OcrResult, TextLine
 
-__all__ = ["FUZZY_THRESHOLD", "Match", "Miss", "locate", "substring_box"]
+__all__ = ["CLOSEST_MIN", "FUZZY_THRESHOLD", "Match", "Miss", "locate", "substring_box"]
 
 MatchKind = Literal["exact", "substring", "fuzzy"]
+CLOSEST_MIN = 0.6  # a closest text less similar than this is not named in the reasoning
 
 
 @dataclass(frozen=True)

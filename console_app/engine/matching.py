@@ -171,7 +171,7 @@ def _token_refusal(want: str, seen: str) -> str:
     if len(want) < MIN_FUZZY_WORD:
         return f'short words must match exactly: "{want}" asked, "{seen}" on the screen'
     if len(want) != len(seen) and (want[0] != seen[0] or want[-1] != seen[-1]):
-        return f'"{seen}" is a different word from "{want}" (letters added or missing at an end)'
+        return f'"{seen}" is a different word from "{want}": letters differ at its start or end'
     allowed = 1 if len(want) <= 5 else 2
     distance = osa_distance(want, seen)
     if distance > allowed:
