@@ -72,6 +72,7 @@ class Label:
     ink: Box
     crop: Pixels
     shape: str | None = None  # a label recognised by its shape alone (a lone dot: ".")
+    close: Pixels | None = None  # the ink alone, enlarged: for a second look
 
 
 def find_buttons(pixels: Pixels) -> list[Box]:
@@ -173,7 +174,54 @@ def _label(pixels: Pixels, gray: Pixels, button: Box) -> Label | None:
         ink=ink_box,
         crop=np.asarray(big, dtype=np.uint8),
         shape="." if dot else None,
+        close=_close_crop(pixels, ink_box),
     )
+
+
+def _close_crop(pixels: Pixels, ink: Box) -> Pixels:
+    """The label's ink alone with a margin, scaled so the ink fills 70 % of the input height:
+    the second look when the first one read something no button is labelled with."""
+    height, width = pixels.shape[:2]
+    ih = int(ink.height)
+    m = max(4, ih // 2)
+    crop = pixels[
+        max(0, int(ink.y0) - m) : min(height, int(ink.y1) + m),
+        max(0, int(ink.x0) - m) : min(width, int(ink.x1) + m),
+    ]
+    scale = 0.7 * REC_HEIGHT / max(crop.shape[0], 1)
+    big = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    pad = big.shape[0] // 2
+    fill = [int(v) for v in np.median(crop.reshape(-1, 3), axis=0)]
+    big = cv2.copyMakeBorder(big, pad // 2, pad // 2, pad, pad, cv2.BORDER_CONSTANT, value=fill)
+    return np.ascontiguousarray(big, dtype=np.uint8)
+
+
+_LABEL_SYMBOLS = set("÷×−←→↑↓⌫✓√π²")
+
+
+def plain_label(text: str) -> bool:
+    """What buttons are labelled with: printable ASCII and a few key symbols (a lone CJK
+    character or accented letter read for a glyph is a misreading)."""
+    return bool(text) and all(
+        (ch.isascii() and ch.isprintable()) or ch in _LABEL_SYMBOLS for ch in text
+    )
+
+
+def read_labels(reader: GlyphReader, labels: Sequence[Label]) -> list[tuple[str, float]]:
+    """Each label read from its button crop; a reading no button carries (empty, a lone CJK
+    character, …) is read again from the close crop, and the better plain reading wins."""
+    first = reader.read([label.crop for label in labels])
+    again = [
+        i
+        for i, (text, _s) in enumerate(first)
+        if labels[i].close is not None and not plain_label(clean_label(text))
+    ]
+    if again:
+        second = reader.read([c for i in again if (c := labels[i].close) is not None])
+        for i, (text, score) in zip(again, second, strict=True):
+            if plain_label(clean_label(text)):
+                first[i] = (text, score)
+    return first
 
 
 def _contains(box: Box, point: tuple[float, float]) -> bool:
@@ -181,7 +229,7 @@ def _contains(box: Box, point: tuple[float, float]) -> bool:
 
 
 # What the recogniser (trained on Chinese and English) reads for a lone symbol in a button.
-_LOOKALIKES = {"·": ".", "•": ".", "。": ".", "十": "+", "一": "-", "ー": "-", "二": "="}
+_LOOKALIKES = {"·": ".", "•": ".", "十": "+", "一": "-", "ー": "-", "二": "="}
 
 
 def clean_label(text: str) -> str:
@@ -212,6 +260,8 @@ def merge_glyphs(
     replaced: list[Box] = []
     added: list[TextLine] = []
     for label, (text, score) in zip(labels, read, strict=True):
+        if any(_contains(line.box, label.ink.center) for line in added):
+            continue  # the same label seen through a second outline of the same button
         text = clean_label(text)
         if label.shape is not None:  # too small for the recogniser, plain by its shape
             text, score = label.shape, max(score, MIN_GLYPH_SCORE)

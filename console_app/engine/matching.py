@@ -57,9 +57,15 @@ _CHAR_MAP = str.maketrans(
 )
 # Lone symbols that label the same key: "click ×" takes a button labelled "*", and back.
 _SAME_KEY = ({"×", "*"}, {"÷", "/"}, {"←", "⌫"})
-# A lone letter a recogniser reads for a symbol: taken for that symbol only when no label
-# spelled with the symbol itself is on the screen (the letter "x" is still only "x").
-READ_AS = {"×": "x", "*": "x"}
+# A lone letter a recogniser reads for a key's glyph: a *button* labelled with it is taken for
+# that key only when no label spelled with the glyph itself is on the screen (the letter "x"
+# is still only "x", and text outside buttons never counts).
+READ_AS: dict[str, frozenset[str]] = {
+    "×": frozenset({"x"}),
+    "*": frozenset({"x"}),
+    "0": frozenset({"o"}),
+    "1": frozenset({"l", "|"}),
+}
 # Only a whole token of this spelling is an arrow: "<-" and "->" (as calculators label keys).
 _ARROW_TOKENS = {"<-": "←", "->": "→"}
 EDGE_PUNCT = " \t:;,.!?*•·|>«»\"'()[]{}"

@@ -26,7 +26,13 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from console_app.engine.glyphs import GlyphReader, find_buttons, labels_to_read, merge_glyphs
+from console_app.engine.glyphs import (
+    GlyphReader,
+    find_buttons,
+    labels_to_read,
+    merge_glyphs,
+    read_labels,
+)
 from console_app.engine.images import Screenshot
 from console_app.engine.ocr import Box, OcrReader, OcrResult, TextLine, Word
 
@@ -95,7 +101,7 @@ class ScreenText:
         started = time.perf_counter()
         buttons = find_buttons(shot.pixels)
         labels = labels_to_read(shot.pixels, buttons, lines)
-        read = self.glyphs.read([label.crop for label in labels])
+        read = read_labels(self.glyphs, labels)
         lines = merge_glyphs(lines, labels, read, buttons)
         glyph_seconds = time.perf_counter() - started
         log.info("glyph pass: %d button label(s) read in %.2f s", len(labels), glyph_seconds)
