@@ -208,20 +208,23 @@ def plain_label(text: str) -> bool:
 
 
 def read_labels(reader: GlyphReader, labels: Sequence[Label]) -> list[tuple[str, float]]:
-    """Each label read from its button crop; a reading no button carries (empty, a lone CJK
-    character, …) is read again from the close crop, and the better plain reading wins."""
+    """Each label read from its button crop; a reading that is not accepted (a lone CJK
+    character, too low a score) is read again from the close crop, which wins if accepted."""
     first = reader.read([label.crop for label in labels])
-    again = [
-        i
-        for i, (text, _s) in enumerate(first)
-        if labels[i].close is not None and not plain_label(clean_label(text))
-    ]
-    if again:
-        second = reader.read([c for i in again if (c := labels[i].close) is not None])
-        for i, (text, score) in zip(again, second, strict=True):
-            if plain_label(clean_label(text)):
-                first[i] = (text, score)
+    for i, (text, score) in enumerate(first):
+        close = labels[i].close
+        if close is None or accepted(label_text(text), score):
+            continue
+        # One at a time: in a batch every crop is padded to the widest, which changes readings.
+        ((again, again_score),) = reader.read([close])
+        if accepted(label_text(again), again_score):
+            first[i] = (again, again_score)
     return first
+
+
+def label_text(text: str) -> str:
+    """A recognised label as the engine compares it (`clean_label`, a lone ``o`` is ``0``)."""
+    return _as_digit(clean_label(text))
 
 
 def _contains(box: Box, point: tuple[float, float]) -> bool:
@@ -229,6 +232,7 @@ def _contains(box: Box, point: tuple[float, float]) -> bool:
 
 
 # What the recogniser (trained on Chinese and English) reads for a lone symbol in a button.
+# (A lone "o"/"O" on a button is read as a zero, see `_as_digit`.)
 _LOOKALIKES = {"·": ".", "•": ".", "十": "+", "一": "-", "ー": "-", "二": "="}
 
 
@@ -239,10 +243,15 @@ def clean_label(text: str) -> str:
     return _LOOKALIKES.get(text, text)
 
 
+def _as_digit(text: str) -> str:
+    """A lone ``o``/``O`` on a button is a zero (no key is labelled with the letter O)."""
+    return "0" if text in ("o", "O") else text
+
+
 def accepted(text: str, score: float) -> bool:
     """Symbols are read with lower scores than letters and digits, and a symbol accepted by
     mistake can only be clicked when asked for by that very symbol."""
-    if not text:
+    if not plain_label(text):
         return False
     if any(ch.isalnum() for ch in text):
         return score >= MIN_GLYPH_SCORE
@@ -262,7 +271,7 @@ def merge_glyphs(
     for label, (text, score) in zip(labels, read, strict=True):
         if any(_contains(line.box, label.ink.center) for line in added):
             continue  # the same label seen through a second outline of the same button
-        text = clean_label(text)
+        text = label_text(text)
         if label.shape is not None:  # too small for the recogniser, plain by its shape
             text, score = label.shape, max(score, MIN_GLYPH_SCORE)
         if not accepted(text, score):

@@ -7,12 +7,22 @@ pass against the recogniser itself, not against a stub.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from console_app.engine.glyphs import ControlLine, clean_label, find_buttons
+from console_app.engine.glyphs import (
+    ControlLine,
+    GlyphReader,
+    Label,
+    accepted,
+    clean_label,
+    find_buttons,
+    label_text,
+    read_labels,
+)
 from console_app.engine.images import Screenshot
 from console_app.engine.locate import Match, locate
 from console_app.engine.ocr import Box, OcrReader, TextLine, Word
@@ -141,3 +151,30 @@ def test_clean_label() -> None:
     assert clean_label("十") == "+"
     assert clean_label("·") == "."
     assert clean_label(" ／ ") == "/"
+
+
+class _ScriptedReader(GlyphReader):
+    """Answers by crop width: the button crops are wide, the close crops narrow."""
+
+    def __init__(self, answers: dict[int, tuple[str, float]]) -> None:
+        super().__init__()
+        self.answers = answers
+        self.batches: list[int] = []
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        self.batches.append(len(crops))
+        return [self.answers[crop.shape[1]] for crop in crops]
+
+
+def test_an_unaccepted_reading_gets_a_second_look_from_the_close_crop() -> None:
+    wide, narrow = np.zeros((48, 90, 3), np.uint8), np.zeros((48, 40, 3), np.uint8)
+    box = Box(0, 0, 40, 26)
+    labels = [
+        Label(box, box, wide, close=narrow),  # "。" for a zero: looked at again
+        Label(box, box, wide[:, :80], close=narrow[:, :30]),  # a confident "7": kept
+    ]
+    reader = _ScriptedReader({90: ("。", 0.7), 40: ("0", 0.95), 80: ("7", 0.99), 30: ("1", 0.99)})
+    assert read_labels(reader, labels) == [("0", 0.95), ("7", 0.99)]
+    assert reader.batches == [2, 1]  # one batch, then the second look alone
+    assert label_text("o") == "0" and label_text("O") == "0" and label_text("（") == "("
+    assert not accepted("。", 0.9) and not accepted("o", 0.4) and accepted("=", 0.35)
