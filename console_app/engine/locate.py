@@ -114,7 +114,7 @@ def locate(target: str, ocr: OcrResult, *, whole: bool = False) -> Match | Miss:
         exact = [
             _Found((_control(ln),), ln, 0, len(normalize(ln.text)))
             for ln in lines
-            if key(ln.text) in READ_AS[tkey] and isinstance(ln, ControlLine)
+            if normalize(ln.text) in READ_AS[tkey] and isinstance(ln, ControlLine)
         ]
     if exact:
         return _match(target, exact, "exact")

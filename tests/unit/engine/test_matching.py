@@ -222,3 +222,16 @@ def test_exact_beats_substring_beats_fuzzy() -> None:
     assert found.kind == "exact" and found.line.text == "Open"
     found = hit("Open", "Open file", "Opem")
     assert found.kind == "substring"
+
+
+def test_a_lone_x_on_a_button_stands_for_times_only_as_a_fallback() -> None:
+    x_key = ControlLine("x", 0.9, Box(700, 420, 720, 440), button=Box(690, 415, 730, 445))
+    factorial = ControlLine("x!", 0.99, Box(760, 270, 780, 290), button=Box(750, 265, 790, 295))
+    plain_x = line("x", 10, 10, 20, 30)
+    found = locate("×", ocr(factorial, plain_x, x_key))
+    assert isinstance(found, Match) and found.line is x_key
+    assert isinstance(locate("×", ocr(factorial, plain_x)), Miss)  # "x!" and plain text: no
+    star = ControlLine("*", 0.5, Box(700, 460, 720, 480), button=Box(690, 455, 730, 485))
+    found = locate("×", ocr(x_key, star))
+    assert isinstance(found, Match) and found.line is star  # the real symbol wins
+    assert isinstance(locate("x", ocr(star)), Miss)  # the letter never takes the symbol
