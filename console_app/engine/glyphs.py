@@ -17,7 +17,9 @@ small box with a border. So this pass
    a label whose ink is one small solid blob low in the button is a decimal point (too small
    for the recogniser, plain by its shape);
 4. replaces what the first pass read inside that box by the label when its score is at least
-   `MIN_GLYPH_SCORE` (letters, digits) or `MIN_SYMBOL_SCORE` (symbols) (`merge_glyphs`).
+   `MIN_GLYPH_SCORE` (letters, digits) or `MIN_SYMBOL_SCORE` (symbols) (`merge_glyphs`); a
+   lone letter or digit whose ink is wider than `MAX_CHAR_ASPECT` of its height is an icon
+   (a circled "i" read as "1") and is dropped.
    The new line's box is the label's ink.
 
 Nothing here decides what to click: the lines it returns go through the same matching rules
@@ -51,6 +53,7 @@ MIN_GLYPH_SCORE = 0.5
 MIN_SYMBOL_SCORE = 0.3
 MAX_INK_ASPECT = 1.8
 MAX_BUTTONS = 80
+MAX_CHAR_ASPECT = 0.9  # ink width / height of a lone letter or digit; wider is an icon
 REC_HEIGHT = 48
 BAND = 32  # rows of the interior around the label: tall buttons keep glyphs readable
 
@@ -274,7 +277,7 @@ def merge_glyphs(
         text = label_text(text)
         if label.shape is not None:  # too small for the recogniser, plain by its shape
             text, score = label.shape, max(score, MIN_GLYPH_SCORE)
-        if not accepted(text, score):
+        if not accepted(text, score) or _icon_read_as_character(text, label.ink):
             continue
         replaced.append(label.button)
         added.append(ControlLine(text=text, score=float(score), box=label.ink, button=label.button))
@@ -287,6 +290,15 @@ def merge_glyphs(
             line = ControlLine(line.text, line.score, line.box, line.words, button=button)
         out.append(line)
     return (*out, *added)
+
+
+def _icon_read_as_character(text: str, ink: Box) -> bool:
+    """A lone letter or digit whose ink is as wide as it is tall is an icon the recogniser
+    took for a character (a circled "i" read as "1"): digits and the letters on keys are
+    taller than wide. ``x`` (read for ``×``) is square by nature and exempt."""
+    if len(text) != 1 or not text.isalnum() or text in "xX":
+        return False
+    return ink.width > MAX_CHAR_ASPECT * ink.height
 
 
 def _inside(box: Box, button: Box, slack: float = 2.0) -> bool:

@@ -21,6 +21,7 @@ from console_app.engine.glyphs import (
     clean_label,
     find_buttons,
     label_text,
+    merge_glyphs,
     read_labels,
 )
 from console_app.engine.images import Screenshot
@@ -178,3 +179,12 @@ def test_an_unaccepted_reading_gets_a_second_look_from_the_close_crop() -> None:
     assert reader.batches == [2, 1]  # one batch, then the second look alone
     assert label_text("o") == "0" and label_text("O") == "0" and label_text("（") == "("
     assert not accepted("。", 0.9) and not accepted("o", 0.4) and accepted("=", 0.35)
+
+
+def test_an_icon_read_as_a_digit_is_dropped_a_real_digit_kept() -> None:
+    crop = np.zeros((48, 48, 3), np.uint8)
+    icon = Label(Box(129, 50, 154, 76), Box(135, 56, 149, 70), crop)  # circled "i": square ink
+    digit = Label(Box(190, 380, 247, 412), Box(213, 386, 222, 403), crop)  # a "1": tall ink
+    times = Label(Box(300, 380, 340, 406), Box(314, 387, 324, 397), crop)  # "×" read as "x"
+    lines = merge_glyphs([], [icon, digit, times], [("1", 0.96), ("1", 0.97), ("x", 0.9)])
+    assert [(ln.text, ln.box) for ln in lines] == [("1", digit.ink), ("x", times.ink)]
