@@ -318,6 +318,22 @@ class GlyphReader:
     def __init__(self) -> None:
         self._engine: Any = None
         self._lock = threading.Lock()
+        self._preloading = False
+
+    def preload(self) -> None:
+        """Start loading the recogniser in the background (once); `read` waits for it."""
+        with self._lock:
+            if self._engine is not None or self._preloading:
+                return
+            self._preloading = True
+        threading.Thread(target=self._load_locked, name="glyph-preload", daemon=True).start()
+
+    def _load_locked(self) -> None:
+        with self._lock:
+            try:
+                self._load()
+            except Exception:  # read() loads again and reports it
+                log.exception("loading the glyph recogniser failed")
 
     def read(self, crops: Sequence[Pixels]) -> list[tuple[str, float]]:
         if not crops:

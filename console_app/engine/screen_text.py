@@ -90,12 +90,17 @@ class ScreenText:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, OcrResult] = OrderedDict()
 
+    def warm_up(self) -> None:
+        """Load the glyph recogniser now (the OCR models are `OcrReader.warm_up`'s)."""
+        self.glyphs.read([np.full((48, 48, 3), 255, np.uint8)])
+
     def read(self, shot: Screenshot) -> OcrResult:
         with self._lock:
             cached = self._cache.get(shot.digest)
             if cached is not None:
                 self._cache.move_to_end(shot.digest)
                 return cached
+        self.glyphs.preload()  # loads while the text detector runs (about a second)
         base = self.ocr.read(pad_screenshot(shot))
         lines = unpad_lines(base.lines, PAD, shot.width, shot.height)
         started = time.perf_counter()
