@@ -14,6 +14,7 @@ mousepad, galculator, x11-apps (xcalc), chromium, xclip, xdotool.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -165,22 +166,14 @@ class App:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            with _suppress():
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                with _suppress():
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-
-
-class _suppress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return exc[0] is not None and issubclass(exc[0], ProcessLookupError)  # type: ignore[arg-type]
 
 
 @pytest.fixture
