@@ -22,6 +22,7 @@ PolicyChoice = Literal["auto", "ask", "block"]
 
 LIGHTCONE_URL = "https://api.tzafon.ai"
 DEFAULT_MODEL = "tzafon.northstar-cua-fast"
+LOCAL_MODEL = "local-engine"  # the local engine's own model id (it also accepts DEFAULT_MODEL)
 LOCAL_PROFILE = "local"
 
 DEFAULT_BLOCKED_CHORDS: tuple[tuple[str, ...], ...] = (
@@ -126,6 +127,20 @@ class Profile(BaseModel):
             data = dict(data)
             legacy = data.pop("settle_ms")
             data.setdefault("settle_min_ms", legacy)
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_model(cls, data: object) -> object:
+        """A local profile names the engine's own model, not a Lightcone one (older settings
+        files and a kind switched to local carry the Lightcone default); a Lightcone profile
+        never asks Lightcone for ``local-engine``."""
+        if isinstance(data, dict):
+            local = data.get("kind", "local") == "local"
+            if local and data.get("model") in (None, DEFAULT_MODEL):
+                data = {**data, "model": LOCAL_MODEL}
+            elif data.get("kind") == "lightcone" and data.get("model") == LOCAL_MODEL:
+                data = {**data, "model": DEFAULT_MODEL}
         return data
 
     @field_validator("name")

@@ -201,7 +201,9 @@ def _clean(part: str) -> str:
     if not part or part.startswith("#"):
         return ""
     part = _LIST_MARKER.sub("", part, count=1).strip()
-    if part and part[-1] in ",." and not part.endswith(".."):
+    # A sentence's full stop or comma goes, but not a lone "." or "," that is the target
+    # ("click ." presses a calculator's decimal point).
+    if len(part) > 1 and part[-1] in ",." and not part[-2].isspace() and part[-2] not in ",.":
         part = part[:-1].rstrip()
     return part
 

@@ -26,8 +26,10 @@ from console_app.engine.errors import bad_request
 from console_app.engine.images import Screenshot, decode_image_url, probe_image_url
 from console_app.engine.openai_dialect import is_openai_model
 
-MODEL = "tzafon.northstar-cua-fast"
-MODEL_ALIASES = frozenset({MODEL, "local-engine", "local"})
+MODEL = "local-engine"
+# Lightcone clients can point at the engine without changing their model name.
+LIGHTCONE_ALIAS = "tzafon.northstar-cua-fast"
+MODEL_ALIASES = frozenset({MODEL, "local", LIGHTCONE_ALIAS})
 DEFAULT_DISPLAY = (1024, 768)
 _TASK_ROLES = frozenset({None, "user"})
 _IMAGE_TYPES = frozenset({"input_image", "computer_screenshot"})
@@ -44,7 +46,8 @@ class RequestInput:
 
 
 def check_model(model: str | None, *, openai: bool = False) -> str:
-    """The model name to answer with; 400 for anything the engine does not serve.
+    """The model name to answer with (the engine's own, ``local-engine``, whichever alias was
+    asked for); 400 for anything the engine does not serve.
 
     A request in OpenAI's dialect may name OpenAI's computer-use model
     (``computer-use-preview*``): the engine stands in for it and echoes the name."""
@@ -53,7 +56,8 @@ def check_model(model: str | None, *, openai: bool = False) -> str:
     if openai and is_openai_model(model):
         return model
     raise bad_request(
-        f"The local engine serves only the model {MODEL!r} (aliases: 'local', 'local-engine'), "
+        f"The local engine serves only the model {MODEL!r} (aliases: 'local', "
+        f"{LIGHTCONE_ALIAS!r}), "
         f"not {model!r}. Switch the profile to Lightcone to use other models.",
         code="model_not_found",
         param="model",

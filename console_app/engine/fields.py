@@ -9,7 +9,9 @@ in order — the first that applies wins:
    (the field's top and bottom borders), a column just at its left end differs along 80 % of
    its height (the left border), and the colour one text height to its right is still the
    text's own background (the field's interior) → click the text.
-2. **Field to the right** (label on the left): scanning right along the text's middle row,
+2. **Field to the right** (label on the left): if a light field's top and bottom borders
+   run right from the end of the text (the text's padded box can reach past the field's left
+   border), click 2 text heights into it. Else, scanning right along the text's middle row,
    the colour changes from the label's background within ``max(12 × text height, 30 % of the
    width)`` (the field's left border) and does not return to it for at least 3 text heights
    (the field) → click inside the field, ``min(half its width, 6 text heights)`` past its left
@@ -142,10 +144,17 @@ def _border_on_left(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: floa
 def _line_near(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float, *, up: bool) -> bool:
     """Is there a row within one text height beyond the text (searching outward from its middle)
     that differs from ``bg`` along at least `LINE_COVERAGE` of the text's width?"""
+    return _line_row(pixels, box, bg, h, up=up) is not None
+
+
+def _line_row(
+    pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float, *, up: bool
+) -> int | None:
+    """The row `_line_near` looks for, or None."""
     height, width = pixels.shape[:2]
     x0, x1 = _clip(box.x0 + 2, width), _clip(box.x1 - 2, width)
     if x1 <= x0:
-        return False
+        return None
     middle = _clip(box.center[1], height)
     if up:
         rows = range(middle, max(-1, _clip(box.y0 - h, height) - 1), -1)
@@ -154,8 +163,8 @@ def _line_near(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float, *,
     for y in rows:
         row = pixels[y, x0 : x1 + 1].astype(np.int16)
         if float(_differs(row, bg).mean()) >= LINE_COVERAGE:
-            return True
-    return False
+            return y
+    return None
 
 
 def _row_band(
@@ -192,9 +201,36 @@ def _return_to_bg(changed: npt.NDArray[np.bool_], start: int, run: int) -> int:
     return len(changed)
 
 
+def _field_reached(
+    pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float, x_from: int
+) -> float | None:
+    """A light field whose top and bottom borders run right from the end of the text and
+    whose left border (joining them) lies within the text box's last half text height."""
+    width = pixels.shape[1]
+    if x_from + 3 + 3 * h >= width:
+        return None
+    probe = Box(x_from + 3, box.y0, x_from + 3 + 3 * h, box.y1)
+    interior = _patch(pixels, round(x_from + 5), box)
+    if bool(_differs(interior, bg)):
+        return None
+    top = _line_row(pixels, probe, interior, h, up=True)
+    bottom = _line_row(pixels, probe, interior, h, up=False)
+    if top is None or bottom is None or bottom - top < 0.6 * h:
+        return None
+    for x in range(_clip(box.x1 - 0.5 * h, width), x_from + 1):
+        column = pixels[top : bottom + 1, x].astype(np.int16)
+        if float(_differs(column, interior).mean()) >= LINE_COVERAGE:
+            return x + 2 * h
+    return None
+
+
 def _field_right(pixels: Pixels, box: Box, bg: npt.NDArray[np.int16], h: float) -> float | None:
     width = pixels.shape[1]
     x_from = _clip(box.x1 + 2, width)
+    # A light field whose left border the text's (padded) box already reaches.
+    reached = _field_reached(pixels, box, bg, h, x_from)
+    if reached is not None:
+        return reached
     changed = _differs(_row_band(pixels, box.center[1], x_from), bg)
     reach = round(max(12 * h, 0.3 * width))
     edge = _first(changed)

@@ -32,10 +32,11 @@ from console_app.engine.commands import (
 )
 from console_app.engine.fields import field_point
 from console_app.engine.images import Screenshot
-from console_app.engine.locate import FUZZY_THRESHOLD, Match, Miss, locate
+from console_app.engine.locate import CLOSEST_MIN, FUZZY_THRESHOLD, Match, Miss, locate
 from console_app.engine.ocr import OcrResult
 
 SCROLL_UNIT_PX = 100
+MAX_LISTED = 5  # equally good matches named in the reasoning
 
 
 @dataclass(frozen=True)
@@ -97,27 +98,37 @@ def _where(x: float, y: float, screen: Screen, display: Display) -> str:
 
 def describe_match(match: Match) -> str:
     if match.kind == "fuzzy":
-        quality = f"fuzzy match, similarity {match.similarity:.2f} ≥ {FUZZY_THRESHOLD:.2f}"
+        quality = (
+            f"fuzzy match (letters only, numbers and identifiers equal), similarity "
+            f"{match.similarity:.2f} ≥ {FUZZY_THRESHOLD:.2f}"
+        )
     else:
         quality = f"{match.kind} match"
     where = f'"{match.matched_text}"'
     if match.kind != "exact" or match.matched_text != match.line.text:
         where += f' in the line "{match.line.text}"'
-    extra = (
-        f"; {match.candidates} equally good matches, took the first in reading order"
-        if match.candidates > 1
-        else ""
-    )
+    extra = ""
+    if match.others:
+        shown = ", ".join(
+            f'"{text}" at ({round(box.center[0])}, {round(box.center[1])})'
+            for text, box in match.others[:MAX_LISTED]
+        )
+        more = len(match.others) - MAX_LISTED
+        if more > 0:
+            shown += f" and {more} more"
+        extra = (
+            f"; {match.candidates} equally good matches, took the first (button labels "
+            f"before other text, then top to bottom, left to right); the others: {shown}"
+        )
     return f"found {where} ({quality}, OCR score {match.ocr_score:.2f}{extra})"
 
 
 def describe_miss(miss: Miss) -> str:
+    """``"X" is not on the screen; closest: "Y" (why it was not taken)`` — one clause."""
     text = f'"{miss.target}" is not on the screen'
-    if miss.best_text:
-        text += (
-            f' (closest text: "{miss.best_text}", similarity {miss.best_similarity:.2f} '
-            f"< {FUZZY_THRESHOLD:.2f})"
-        )
+    if miss.best_text and miss.best_similarity >= CLOSEST_MIN:  # a look-alike, worth naming
+        why = miss.reason or f"similarity {miss.best_similarity:.2f} < {FUZZY_THRESHOLD:.2f}"
+        text += f'; closest: "{miss.best_text}" (not taken: {why})'
     return text
 
 
@@ -164,7 +175,7 @@ def _missing(miss: Miss, label: str) -> Failed:
     why = describe_miss(miss)
     return Failed(
         note=f"{label}: {why}. Stopping instead of guessing.",
-        message=f"I could not find {why}, so I stopped instead of guessing. ({label})",
+        message=f"Stopped instead of guessing: {why}. ({label})",
     )
 
 
@@ -189,7 +200,8 @@ def _focus_field(step: FocusFieldStep, screen: Screen, display: Display, label: 
     found = locate(step.target, screen.ocr)
     if isinstance(found, Miss):
         return _missing(found, label)
-    point = field_point(screen.shot.pixels, found.line.box)
+    # The words' box, not the line's: a detector line can run on over an empty field.
+    point = field_point(screen.shot.pixels, found.box)
     dx, dy = _to_display(point.x, point.y, screen, display)
     note = (
         f'{label}: looked for the field "{step.target}"; {describe_match(found)}. '
@@ -248,11 +260,11 @@ def _scroll(step: ScrollStep, screen: Screen | None, display: Display, label: st
 
 
 def _check(step: CheckStep, screen: Screen, label: str) -> Outcome:
-    found = locate(step.text, screen.ocr)
+    found = locate(step.text, screen.ocr, whole=True)
     if isinstance(found, Miss):
         why = describe_miss(found)
         return Failed(
-            note=f"{label}: check failed: {why}.", message=f"Check failed: {why}. ({label})"
+            note=f"{label}: check failed: {why}.", message=f"The check failed: {why}. ({label})"
         )
     x, y = found.box.center
     return Passed(f"{label}: check passed: {describe_match(found)} at ({round(x)}, {round(y)}).")

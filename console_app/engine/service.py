@@ -52,6 +52,7 @@ from console_app.engine.openai_dialect import (
     requested_dialect,
 )
 from console_app.engine.planner import PlanState, Turn, TurnOutput, plan_turn
+from console_app.engine.screen_text import ScreenText
 from console_app.engine.store import ResponseStore, Stored
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class EngineService:
     def __init__(self, store: ResponseStore, ocr: OcrReader) -> None:
         self.store = store
         self.ocr = ocr
+        self.screen_text = ScreenText(ocr)
         self.jobs: dict[str, Job] = {}
 
     # ------------------------------------------------------------------ create
@@ -176,7 +178,7 @@ class EngineService:
                 await asyncio.sleep(delay)
             assert viewport.width is not None and viewport.height is not None
             screen = (
-                Screen(request.screenshot, self.ocr.read)
+                Screen(request.screenshot, self.screen_text.read)
                 if request.screenshot is not None
                 else None
             )

@@ -152,7 +152,7 @@ def test_refresh_shows_status_and_output_items(
         assert ("computer_call", "wait 2 s") in items  # normalised + core.describe.describe
         assert any(kind == "reasoning" and text for kind, text in items)
         assert pane.facts["Status"].text() == "completed"
-        assert pane.facts["Model"].text() == MODEL
+        assert pane.facts["Model"].text() == "local-engine"  # the engine answers with its id
         assert pane.facts["Created"].text().startswith("20")
         assert not pane.cancel_button.isEnabled()
         entry = store.get_response(done.id)

@@ -184,7 +184,10 @@ class ConsoleController(QObject):
         self.problems.dismiss()
         self._set_running_ui()
         self.runStarted.emit()
-        model = w.model_combo.currentText().strip() or None
+        text = w.model_combo.currentText().strip()
+        found = w.model_combo.findText(text)
+        data = w.model_combo.itemData(found) if found >= 0 else None
+        model = (data if isinstance(data, str) else text) or None  # "local engine" → its id
         try:
             loop = await self.make_loop(
                 model=model,

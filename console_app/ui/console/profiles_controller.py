@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from console_app.core.settings import DEFAULT_MODEL, Profile, Settings
+from console_app.core.settings import DEFAULT_MODEL, LOCAL_MODEL, Profile, Settings
 from console_app.ui.console.console_view import MainWindow
 from console_app.ui.console.engine_lifecycle import SessionManager
 from console_app.ui.console.problems_controller import Entry, ProblemController
@@ -74,8 +74,8 @@ class ProfilesController(QObject):
         combo.clear()
         if profile.is_local and profile.base_url is None:
             # The local engine is not a Lightcone model: it has no model to pick.
-            combo.addItem(LOCAL_ENGINE_MODEL)
-            combo.setCurrentText(LOCAL_ENGINE_MODEL)
+            combo.addItem(LOCAL_ENGINE_MODEL, LOCAL_MODEL)  # the id is the item's data
+            combo.setCurrentIndex(0)
             combo.setToolTip("The local engine (an instruction follower; no model to choose)")
             return
         combo.setToolTip("The model asked for each step")
@@ -120,8 +120,8 @@ class ProfilesController(QObject):
         """The production ``make_loop``: a loop on the picked profile's session."""
         profile = self.profile
         session = await self.sessions.ensure(profile)
-        if model == LOCAL_ENGINE_MODEL:
-            model = None
+        if model in (LOCAL_ENGINE_MODEL, LOCAL_MODEL):
+            model = None  # the local engine: the profile's own id
         if model and model != session.profile.model:
             session.profile = session.profile.model_copy(update={"model": model})
         return session.loop(**hooks)

@@ -142,3 +142,19 @@ def test_a_label_stacked_between_two_fields_names_the_field_below() -> None:
     point = field_point(bgr(image), label)
     assert point.rule == "below"
     assert inside(point.x, point.y, target)
+
+
+def test_a_light_field_whose_border_the_label_box_reaches_then_a_button() -> None:
+    """A browser form: white page, white field 1 px right of the label's padded OCR box, then
+    a grey button. The field, not the button, is clicked."""
+    image = Image.new("RGB", (600, 80), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    label = text(draw, (10, 25), "Customer")
+    target = (int(label.x1) - 1, 22, int(label.x1) + 178, 46)
+    draw.rectangle(target, fill=(255, 255, 255), outline=(118, 118, 118))
+    button = (target[2] + 6, 22, target[2] + 96, 46)
+    draw.rectangle(button, fill=(233, 233, 237), outline=(118, 118, 118))
+    point = field_point(bgr(image), label)
+    assert point.rule == "right"
+    assert inside(point.x, point.y, target), point
+    assert not inside(point.x, point.y, button)

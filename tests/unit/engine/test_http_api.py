@@ -87,7 +87,7 @@ def test_string_input_gives_a_lightcone_shaped_response(engine: RunningEngine) -
     assert body["id"].startswith("resp_")
     assert body["object"] == "response"
     assert isinstance(body["created_at"], int) and abs(body["created_at"] - time.time()) < 60
-    assert body["model"] == "tzafon.northstar-cua-fast"
+    assert body["model"] == "local-engine"  # the Lightcone name is an alias; the id is its own
     assert body["status"] == "completed"
     assert [item["type"] for item in body["output"]] == ["reasoning", "computer_call"]
     call = computer_call(body)
@@ -99,13 +99,13 @@ def test_string_input_gives_a_lightcone_shaped_response(engine: RunningEngine) -
 
 
 def test_model_aliases_and_unknown_models(engine: RunningEngine) -> None:
-    assert (
-        created(engine, {"model": "local", "input": "wait"})["model"] == "tzafon.northstar-cua-fast"
-    )
-    assert created(engine, {"input": "wait"})["model"] == "tzafon.northstar-cua-fast"
+    for alias in ("local-engine", "local", "tzafon.northstar-cua-fast"):
+        assert created(engine, {"model": alias, "input": "wait"})["model"] == "local-engine"
+    assert created(engine, {"input": "wait"})["model"] == "local-engine"
     error = error_of(post(engine, {"model": "gpt-4o", "input": "wait"}), 400)
     assert error["code"] == "model_not_found" and error["param"] == "model"
-    assert "tzafon.northstar-cua-fast" in error["message"]
+    assert "'local-engine'" in error["message"]
+    assert "'tzafon.northstar-cua-fast'" in error["message"]  # the accepted alias is named
 
 
 def test_screenshot_in_array_input_grounds_the_click(

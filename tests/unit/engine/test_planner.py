@@ -152,7 +152,7 @@ def test_check_passes_through_to_the_next_step_or_fails() -> None:
     assert last_check.action is not None and last_check.action["status"] == "success"
     (failing,) = run('check "Order placed"')
     assert failing.action is not None and failing.action["status"] == "failure"
-    assert failing.message is not None and "Check failed" in failing.message
+    assert failing.message is not None and "The check failed" in failing.message
 
 
 def test_no_screenshot_asks_for_one_then_grounds_the_same_step() -> None:
