@@ -189,6 +189,7 @@ def run_console(profile: str | None = None) -> int:
 
     window.closeRequested.connect(lambda: asyncio.ensure_future(close_sequence()))
     window.show()
+    log.info("window shown")  # the installer test checks the engine starts after this line
     console.profiles.open_current()  # a local profile's engine starts now, in the background
     code = 0
     with loop:
