@@ -15,6 +15,7 @@ keyring check passes once a Secret Service is running.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -25,6 +26,7 @@ from console_app.ui.self_test import CHECK_NAMES
 from tests.package.clean_root import NOTES, CleanRoot, deb_members, dpkg_deb_field
 from tests.package.installer import (
     CHECKS,
+    REPORT,
     ROOT,
     SCREEN,
     assert_all_pass,
@@ -91,6 +93,25 @@ def test_package_fields_and_layout(deb: Path) -> None:
     assert not any(
         re.match(rf"{internal}lib(X11|xcb|glib-2\.0|fontconfig)\.so", n) for n in members
     )
+
+
+BUNDLE_BUDGET_MIB = 250
+DEB_BUDGET_MIB = 100
+
+
+def test_sizes_within_budget(deb: Path) -> None:
+    """Issue 18: bundle ≤ 250 MiB, .deb ≤ 100 MiB, xz-compressed (read by every dpkg)."""
+    report = json.loads(REPORT.read_text())
+    bundle_mib = report["bundle_bytes"] / 2**20
+    deb_mib = deb.stat().st_size / 2**20
+    NOTES.append(
+        "sizes (MiB, before → after slimming): "
+        + ", ".join(f"{k} {v[0]}→{v[1]}" for k, v in report["components_mib_before_after"].items())
+    )
+    assert bundle_mib <= BUNDLE_BUDGET_MIB, f"bundle {bundle_mib:.1f} MiB"
+    assert deb_mib <= DEB_BUDGET_MIB, f".deb {deb_mib:.1f} MiB"
+    members = subprocess.run(["ar", "t", str(deb)], capture_output=True, text=True, check=True)
+    assert "data.tar.xz" in members.stdout.split(), members.stdout
 
 
 def test_desktop_entry_and_resources_match() -> None:
