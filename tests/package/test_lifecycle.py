@@ -13,8 +13,9 @@ test_deb.py), in the order of the story:
 3. First start of the window for a user with no data: shown within `FIRST_START_BUDGET_S` of
    launch (polled from outside with xdotool), and the local engine (which loads the OCR
    models) starts only after the window is shown (the console's log).
-4. ``apt-get remove`` leaves no file under /opt or /usr and keeps the user's data; ``purge``
-   too; the purge-your-data commands of docs/installing.md then remove the data and the key.
+4. ``apt-get remove`` leaves no file under /opt or /usr, no "config-files" remnant (the package
+   has no conffiles, so remove already equals purge) and keeps the user's data; the
+   purge-your-data commands of docs/installing.md then remove the data and the key.
 
 What this proves and what not: the history schema is the same (v2) in both releases, so the
 upgrade exercises "open an existing v2 database" — the v1 → v2 migration itself is tested in
@@ -247,8 +248,10 @@ def test_remove_and_purge_leave_nothing_in_the_system_and_keep_user_data(
         "echo STRAY-END\n"
         f"if [ -s {DATA}/history.sqlite3 ] && [ -s {CONFIG}/settings.json ]; then"
         " echo DATA-KEPT; fi\n"
-        "apt-get purge -y -q operator-console >/tmp/purge.log\n"
-        "dpkg-query -W -f='${Status}\\n' operator-console 2>&1 || true\n"
+        # No conffiles: after remove the package is gone, not left in "config-files" state
+        # (apt then no longer knows the name); dpkg --purge has nothing left to do.
+        "echo STATUS $(dpkg-query -W -f='${Status}' operator-console 2>&1 || true)\n"
+        "dpkg --purge operator-console >/tmp/purge.log 2>&1\n"
         f"if [ -s {DATA}/history.sqlite3 ]; then echo DATA-KEPT-AFTER-PURGE; fi\n"
         "echo KEY-BEFORE $(secret-tool lookup service operator-console username lab)\n"
         + purge.group(1)
@@ -262,6 +265,9 @@ def test_remove_and_purge_leave_nothing_in_the_system_and_keep_user_data(
     assert block(output, "LEFT") == "", output
     assert block(output, "STRAY") == "", output
     assert "DATA-KEPT\n" in output and "DATA-KEPT-AFTER-PURGE" in output, output
+    status = re.search(r"^STATUS (.*)$", output, re.MULTILINE)
+    assert status and "config-files" not in status.group(1), output
+    assert "install ok installed" not in status.group(1), output
     assert f"KEY-BEFORE {TOKEN}" in output, output
     assert re.search(r"^KEY-AFTER $", output, re.MULTILINE), output
     assert "STILL " not in output and "DONE" in output, output
