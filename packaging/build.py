@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 
 import deb_package  # noqa: E402
 import elf  # noqa: E402
+import slim  # noqa: E402
 
 
 def ensure_pyinstaller() -> None:
@@ -87,8 +88,10 @@ def tree_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def build_bundle(version: str) -> float:
-    """Run PyInstaller; return the seconds it took. Fails if the bundle cannot say its version."""
+def build_bundle(version: str) -> tuple[float, dict[str, object]]:
+    """Run PyInstaller and slim the result (packaging/slim.py); return the seconds it took and
+    the sizes per component before and after slimming. Fails if the bundle cannot say its
+    version."""
     started = time.perf_counter()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # the spec renders icons with Qt
     subprocess.run(
@@ -111,12 +114,22 @@ def build_bundle(version: str) -> float:
     scrubbed = elf.scrub_search_paths(BUNDLE)
     if scrubbed:
         print(f"build: removed build-machine library search paths from {len(scrubbed)} files")
+    before = slim.component_sizes(BUNDLE)
+    slimmed = slim.slim(BUNDLE, {BUNDLE / "console-app", BUNDLE / "console-app-cli"})
+    after = slim.component_sizes(BUNDLE)
+    for line in slimmed.lines():
+        print(f"build: {line}")
     seconds = time.perf_counter() - started
     exe = BUNDLE / "console-app"
     said = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     if said.stdout.strip() != f"console-app {version}":
         raise SystemExit(f"build: {exe} --version printed {said.stdout.strip()!r}")
-    return seconds
+    mib = 2**20
+    components = {
+        name: [round(before.get(name, 0) / mib, 1), round(after.get(name, 0) / mib, 1)]
+        for name in sorted(before.keys() | after.keys(), key=lambda n: -before.get(n, 0))
+    }
+    return seconds, {"components_mib_before_after": components, "slim": slimmed.lines()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     check_installed_version(version)
     REPORT.unlink(missing_ok=True)
     print(f"build: PyInstaller bundle of operator-console {version} …", flush=True)
-    bundle_seconds = build_bundle(version)
+    bundle_seconds, sizes = build_bundle(version)
     bundle_bytes = tree_bytes(BUNDLE)
     report: dict[str, object] = {
         "version": version,
@@ -152,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "bundle": str(BUNDLE),
         "bundle_bytes": bundle_bytes,
         "bundle_seconds": round(bundle_seconds, 1),
+        **sizes,
     }
     print(
         f"build: bundle {BUNDLE.relative_to(ROOT)}: {bundle_bytes / 2**20:.0f} MiB "

@@ -251,6 +251,7 @@ def run_console(profile: str | None = None) -> int:
     window.closeRequested.connect(close_once)
     wake = install_stop_signals(lambda: loop.call_soon_threadsafe(close_once))
     window.show()
+    log.info("window shown")  # the installer test checks the engine starts after this line
     console.profiles.open_current()  # a local profile's engine starts now, in the background
     code = 0
     with loop:

@@ -46,8 +46,12 @@ Status = Literal["PASS", "WARN", "FAIL"]
 PART_ENV = "CONSOLE_APP_SELF_TEST_PART"
 QT_CHILD_TIMEOUT = 90.0
 ENGINE_START_TIMEOUT = 90.0
-OCR_WORD = "CONSOLE"
-"""Rendered into a test image and looked for by the engine's OCR (``check "CONSOLE"``)."""
+OCR_LINE = "OPERATOR CONSOLE 7"
+"""Rendered into a test image (OpenCV's vector font) and read back by the engine's OCR."""
+OCR_PHRASE = "OPERATOR CONSOLE"
+"""What the OCR check asks the engine to find: two words of one line (``check "…"``)."""
+OCR_ABSENT = "ZEBRA"
+"""A word that is not in the image: the engine must answer "not found" for it."""
 
 CHECK_NAMES = ("data", "qt", "screen", "input", "engine", "ocr", "keyring")
 
@@ -202,43 +206,58 @@ async def _create_and_retrieve(engine: Any) -> tuple[str, str]:
 
 
 def check_ocr(ctx: _Context) -> str:
-    """The engine's OCR (RapidOCR models + onnxruntime) reads a word off a rendered image."""
+    """The engine's OCR (RapidOCR models + onnxruntime) reads a line of text off a rendered
+    image, and does not "find" a word that is not there (so a broken OCR cannot pass)."""
     if ctx.engine is None or not ctx.engine.running:
         raise RuntimeError("the local engine is not running (see the engine check)")
     return asyncio.run(_ocr_round_trip(ctx.engine))
 
 
+async def _ocr_check(client: ResponsesClient, image_url: str, text: str) -> tuple[bool, str]:
+    """Run ``check "<text>"`` on the image; (found, the engine's words)."""
+    response = await client.create(
+        model="local",
+        input=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": f'check "{text}"'},
+                    {"type": "input_image", "image_url": image_url},
+                ],
+            }
+        ],
+    )
+    ends = [c.action for c in response.computer_calls() if c.action.get("type") == "terminate"]
+    if not ends:
+        raise RuntimeError(f'check "{text}": no result (status {response.status})')
+    return ends[-1].get("status") == "success", str(ends[-1].get("result") or "")
+
+
 async def _ocr_round_trip(engine: Any) -> str:
     import httpx
 
-    image_url = _text_image_url(f"OPERATOR {OCR_WORD} 7")
-    task = f'check "{OCR_WORD}"'
+    image_url = _text_image_url(OCR_LINE)
     started = time.perf_counter()
     async with _client(engine) as client:
-        response = await client.create(
-            model="local",
-            input=[
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "input_text", "text": task},
-                        {"type": "input_image", "image_url": image_url},
-                    ],
-                }
-            ],
-        )
-    seconds = time.perf_counter() - started
-    ends = [c.action for c in response.computer_calls() if c.action.get("type") == "terminate"]
-    if not ends or ends[-1].get("status") != "success":
-        said = ends[-1].get("result") if ends else f"status {response.status}"
-        raise RuntimeError(f"{task} on a rendered image failed: {said}")
+        found, said = await _ocr_check(client, image_url, OCR_PHRASE)
+        if not found:
+            raise RuntimeError(f'the line "{OCR_PHRASE}" was not read off a rendered image: {said}')
+        seconds = time.perf_counter() - started
+        absent, said = await _ocr_check(client, image_url, OCR_ABSENT)
+        if absent:
+            raise RuntimeError(f'OCR claims to see "{OCR_ABSENT}", which is not in the image')
     async with httpx.AsyncClient(timeout=10) as http:
         health = (
             await http.get(
                 f"{engine.base_url}/health", headers={"Authorization": f"Bearer {engine.token}"}
             )
         ).json()
-    return f"found {OCR_WORD!r} in {seconds:.1f} s (OCR runs: {health.get('ocr_runs')})"
+    if not health.get("ocr_loaded"):
+        raise RuntimeError(f"the engine says its OCR models are not loaded: {health}")
+    return (
+        f"models loaded; read the line {OCR_PHRASE!r} in {seconds:.1f} s, "
+        f"{OCR_ABSENT!r} correctly not found (OCR runs: {health.get('ocr_runs')})"
+    )
 
 
 def check_keyring(ctx: _Context) -> str:

@@ -16,28 +16,25 @@ keyring check passes once a Secret Service is running.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import subprocess
-import sys
-import time
-import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from console_app.ui.self_test import CHECK_NAMES
-from tests.package.clean_root import NOTES, CleanRoot, deb_members, dpkg_deb_field, host_suite
+from tests.package.clean_root import NOTES, CleanRoot, deb_members, dpkg_deb_field
+from tests.package.installer import (
+    CHECKS,
+    REPORT,
+    ROOT,
+    SCREEN,
+    assert_all_pass,
+    parse_self_test,
+    version,
+)
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(1200)]
-
-ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "dist" / "operator-console.build.json"
-CHECKS = ("data", "qt", "screen", "input", "engine", "ocr", "keyring")
-LINE = re.compile(r"^(PASS|WARN|FAIL) (\w+): (.*) \[\d+\.\d s\]$")
-SCREEN = "-screen 0 1920x1080x24 -nolisten tcp"
 
 # What Qt's xcb platform plugin, mss and the executor need from the system: each must be a
 # dependency (directly; apt may pull more through them).
@@ -62,130 +59,6 @@ REQUIRED_DEPENDS = (
     "xdotool",
     "fonts-dejavu-core",
 )
-
-
-def version() -> str:
-    with (ROOT / "pyproject.toml").open("rb") as handle:
-        value: str = tomllib.load(handle)["project"]["version"]
-    return value
-
-
-def parse_self_test(output: str) -> dict[str, tuple[str, str]]:
-    """check name → (status, detail) for every check line of the self-test output."""
-    found = {}
-    for line in output.splitlines():
-        match = LINE.match(line.strip())
-        if match:
-            found[match.group(2)] = (match.group(1), match.group(3))
-    return found
-
-
-def assert_all_pass(output: str, *, keyring: str) -> dict[str, tuple[str, str]]:
-    checks = parse_self_test(output)
-    assert set(checks) == set(CHECKS), f"check lines missing or extra:\n{output}"
-    for name in CHECKS:
-        expected = keyring if name == "keyring" else "PASS"
-        assert checks[name][0] == expected, f"{name} is {checks[name]}:\n{output}"
-    assert re.search(r"^self-test OK: \d+ passed", output, re.MULTILINE), output
-    return checks
-
-
-# -- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def deb() -> Path:
-    if os.geteuid() != 0:
-        pytest.fail("the installer test needs root (debootstrap, chroot, mounts): run it as root")
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "build.py"), "--if-stale"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
-    )
-    report = json.loads(REPORT.read_text())
-    rebuilt = "up to date" not in result.stdout
-    NOTES.append(
-        f"bundle {report['bundle_bytes'] / 2**20:.0f} MiB, built in {report['bundle_seconds']} s; "
-        f".deb {report['deb_bytes'] / 2**20:.0f} MiB in {report['deb_seconds']} s "
-        f"({'built now' if rebuilt else 'fresh build reused'}, "
-        f"{time.perf_counter() - started:.0f} s in this run)"
-    )
-    NOTES.append(f"Depends: {', '.join(report['depends'])}")
-    path = Path(report["deb"])
-    assert path.name == f"operator-console_{version()}_amd64.deb"
-    return path
-
-
-@pytest.fixture(scope="module")
-def clean_root(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CleanRoot]:
-    suite = host_suite()
-    root = CleanRoot.create(tmp_path_factory.mktemp("clean-root") / suite, suite)
-    info = root.info
-    NOTES.append(
-        f"debootstrap {suite} minbase: "
-        + (f"cold {info.cold_seconds:.0f} s" if info.cold_seconds else "cached tarball")
-        + f", extracted in {info.extract_seconds:.1f} s"
-    )
-    root.copy_in(deb, f"/tmp/{deb.name}")
-    try:
-        yield root
-    finally:
-        root.remove()
-
-
-@pytest.fixture(scope="module")
-def installed(clean_root: CleanRoot, deb: Path) -> CleanRoot:
-    started = time.perf_counter()
-    result = clean_root.run(
-        f"apt-get update -q\ncd /tmp\napt-get install -y -q --no-install-recommends ./{deb.name}\n",
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-5000:]
-    count = len(re.findall(r"^Setting up ", result.stdout, re.MULTILINE))
-    NOTES.append(
-        f"apt-get install ./{deb.name}: {count} packages in {time.perf_counter() - started:.0f} s"
-    )
-    return clean_root
-
-
-@pytest.fixture(scope="module")
-def host_display(installed: CleanRoot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An Xvfb on the host, with access control like a desktop session: its socket folder is
-    bind-mounted into the root and the root's ``~/.Xauthority`` holds the cookie."""
-    cookie = secrets.token_hex(16)
-    server_auth = tmp_path_factory.mktemp("xauth") / "server"
-    # The server accepts every cookie in its file whatever display the entry names.
-    subprocess.run(["xauth", "-q", "-f", str(server_auth), "add", ":0", ".", cookie], check=True)
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-auth", str(server_auth), *SCREEN.split()],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as reader:
-        number = reader.readline().strip()
-    assert number.isdigit(), "Xvfb did not report its display number"
-    client_auth = installed.path / "root" / ".Xauthority"
-    subprocess.run(
-        ["xauth", "-q", "-f", str(client_auth), "add", f":{number}", ".", cookie], check=True
-    )
-    installed.x11_dir = Path("/tmp/.X11-unix")
-    try:
-        yield f":{number}"
-    finally:
-        installed.x11_dir = None
-        client_auth.unlink(missing_ok=True)
-        server.terminate()
-        server.wait(10)
 
 
 # -- the package ------------------------------------------------------------------------------
@@ -220,6 +93,25 @@ def test_package_fields_and_layout(deb: Path) -> None:
     assert not any(
         re.match(rf"{internal}lib(X11|xcb|glib-2\.0|fontconfig)\.so", n) for n in members
     )
+
+
+BUNDLE_BUDGET_MIB = 250
+DEB_BUDGET_MIB = 100
+
+
+def test_sizes_within_budget(deb: Path) -> None:
+    """Issue 18: bundle ≤ 250 MiB, .deb ≤ 100 MiB, xz-compressed (read by every dpkg)."""
+    report = json.loads(REPORT.read_text())
+    bundle_mib = report["bundle_bytes"] / 2**20
+    deb_mib = deb.stat().st_size / 2**20
+    NOTES.append(
+        "sizes (MiB, before → after slimming): "
+        + ", ".join(f"{k} {v[0]}→{v[1]}" for k, v in report["components_mib_before_after"].items())
+    )
+    assert bundle_mib <= BUNDLE_BUDGET_MIB, f"bundle {bundle_mib:.1f} MiB"
+    assert deb_mib <= DEB_BUDGET_MIB, f".deb {deb_mib:.1f} MiB"
+    members = subprocess.run(["ar", "t", str(deb)], capture_output=True, text=True, check=True)
+    assert "data.tar.xz" in members.stdout.split(), members.stdout
 
 
 def test_desktop_entry_and_resources_match() -> None:
