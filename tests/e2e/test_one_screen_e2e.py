@@ -239,6 +239,12 @@ def test_one_screen_keyboard_only_supervision(
             return str(clipboard.text(QClipboard.Mode.Selection))
 
         wait_for(lambda: "ready" in selected(), 10, "xterm to select the word under the overlay")
+        # The selection highlight changed the pixels under the target: the stale-screen guard
+        # would (rightly) stop the click and ask again. A single click lower in xterm clears
+        # the highlight, so the target looks as the model saw it.
+        xdo("mousemove", "--sync", str(cx), str(cy + 300))
+        xdo("click", "1")
+        wait_for(lambda: visible_window(OVERLAY), 10, "the overlay to stay up")
         # xterm has the focus now; Enter still approves (the approval keys stay with the console).
         press_enter()
         wait_approval('type "second"')

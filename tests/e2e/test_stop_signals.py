@@ -57,7 +57,7 @@ def query(home: Path, sql: str) -> list[tuple[object, ...]]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_stops_the_run_like_stop_and_the_engine_with_it(
-    tmp_path: Path, sig: signal.Signals
+    tmp_path: Path, sig: signal.Signals, backdrop: None
 ) -> None:
     env = {**os.environ, "CONSOLE_APP_HOME": str(tmp_path)}
     env.pop("TZAFON_API_KEY", None)
