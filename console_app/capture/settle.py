@@ -35,9 +35,9 @@ PIXEL_DELTA = 24
 SMALL_REGION = 24
 """Viewport pixels: a changed region whose bounding box fits in this square is ignored when
 deciding whether the screen is still."""
-STALE_BOX = 48
+STALE_BOX = 32
 """Viewport pixels: the side of the square around a target compared by the stale guard."""
-STALE_FRACTION = 0.10
+STALE_FRACTION = 0.25
 """More than this share of changed pixels in the box around a target makes it stale."""
 
 

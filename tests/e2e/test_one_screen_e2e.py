@@ -239,14 +239,15 @@ def test_one_screen_keyboard_only_supervision(
             return str(clipboard.text(QClipboard.Mode.Selection))
 
         wait_for(lambda: "ready" in selected(), 10, "xterm to select the word under the overlay")
-        # The selection highlight changed the pixels under the target: the stale-screen guard
-        # would (rightly) stop the click and ask again. A single click lower in xterm clears
-        # the highlight, so the target looks as the model saw it.
-        xdo("mousemove", "--sync", str(cx), str(cy + 300))
-        xdo("click", "1")
-        wait_for(lambda: visible_window(OVERLAY), 10, "the overlay to stay up")
         # xterm has the focus now; Enter still approves (the approval keys stay with the console).
         press_enter()
+        # The double click highlighted the word under the target, so the screen there is no
+        # longer what the model saw: the stale-screen guard shows both crops and asks. The
+        # human knows why it changed and runs the click anyway (R, on the prompt that has the
+        # focus).
+        wait_for(lambda: visible_window("^The screen changed"), 30, "the stale-screen prompt")
+        Image.fromarray(grab_screen()).save(ARTIFACTS / "one-screen-stale.png")
+        xdo("key", "r")
         wait_approval('type "second"')
         wait_for(lambda: visible_window(OVERLAY), 10, "the bubble for the typed text")
         grabs.clear()
