@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from console_app.capture.encode import (
     MIME_TYPES,
@@ -167,22 +168,8 @@ class ScreenCapturer:
         viewport = self.viewport_for(source)
 
         start = time.perf_counter()
-        try:
-            shot = self._sct().grab(
-                {
-                    "left": source.left,
-                    "top": source.top,
-                    "width": source.width,
-                    "height": source.height,
-                }
-            )
-        except CaptureError:
-            raise
-        except Exception as exc:
-            raise CaptureError(f"screen grab failed: {exc}") from exc
+        pixels = self._grab(source)
         captured_at = time.time()
-        # frombuffer over mss's bytearray is writable: masking paints in place, no copy.
-        pixels = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
         grabbed = time.perf_counter()
 
         masked = apply_mask(pixels, source, mask)
@@ -219,6 +206,14 @@ class ScreenCapturer:
         """Only the probe of a fresh grab (masked like `capture`): ~5 ms, for settling."""
         source = Rect.of(self.region) if self.region is not None else self.monitor().rect
         viewport = self.viewport_for(source)
+        pixels = self._grab(source)
+        apply_mask(pixels, source, mask)
+        # The same scaling as `capture`, so a probe and a capture's probe compare exactly.
+        return make_probe(scale_and_drop_alpha(pixels, viewport), viewport)
+
+    def _grab(self, source: Rect) -> npt.NDArray[np.uint8]:
+        """BGRA pixels of ``source`` (a writable view over mss's buffer: masking paints in
+        place, no copy)."""
         try:
             shot = self._sct().grab(
                 {
@@ -232,10 +227,7 @@ class ScreenCapturer:
             raise
         except Exception as exc:
             raise CaptureError(f"screen grab failed: {exc}") from exc
-        pixels = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
-        apply_mask(pixels, source, mask)
-        # The same scaling as `capture`, so a probe and a capture's probe compare exactly.
-        return make_probe(scale_and_drop_alpha(pixels, viewport), viewport)
+        return np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
 
     def open_connections(self) -> int:
         """How many per-thread mss connections are open (one per thread that captured)."""

@@ -18,8 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +37,11 @@ from console_app.core.records import MemoryRecorder
 from console_app.core.settings import Policy
 from console_app.executor.desktop import DesktopComputer
 from tests.unit.agent.fakes import ScriptedModel, call, message
+from tests.waiting import wait_for
 
 APP = Path(__file__).with_name("screen_truth_app.py")
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.02)
 
 
 class App:

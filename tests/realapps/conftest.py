@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.waiting import wait_for
 
 SCREEN = (1280, 720)
 WINDOW_TIMEOUT_S = 60.0
@@ -108,14 +109,7 @@ def _wm_running() -> bool:
 
 
 def _wait(predicate: Callable[[], Any], *, what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.1)
+    return wait_for(predicate, timeout, what, interval=0.1)
 
 
 def _app_env(home: Path) -> dict[str, str]:
