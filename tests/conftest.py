@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -42,3 +43,28 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
+
+
+@pytest.fixture
+def backdrop() -> Iterator[None]:
+    """Something on the screen besides the windows a test masks: a small window in the lower
+    right corner. A screen that is one flat colour outside the masked areas is a blank capture,
+    which the console never sends to the model (`agent.screen_truth.blind_reason`)."""
+    if not os.environ.get("DISPLAY"):
+        pytest.fail("a backdrop needs an X display: run under xvfb-run (scripts/pytest-suites)")
+    window = subprocess.Popen(
+        ["xmessage", "-geometry", "+1560+960", "the rest of the desktop"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        subprocess.run(
+            ["xdotool", "search", "--sync", "--onlyvisible", "--classname", "xmessage"],
+            stdout=subprocess.DEVNULL,
+            timeout=20,
+            check=True,
+        )
+        yield
+    finally:
+        window.kill()
+        window.wait(10)

@@ -174,9 +174,6 @@ def make_server(
     if warm_ocr:
         ocr.start_loading()  # in the background, now: the first step must not wait for it
     service = EngineService(store, ocr)
-    if warm_ocr:
-        # The single-glyph recogniser too: the first screen with buttons must not wait for it.
-        service.screen_text.glyphs.preload()
     app = build_app(service, token)
     cap = connection_cap(raise_file_limit())
     config = uvicorn.Config(

@@ -261,20 +261,3 @@ def screen_mapping(monitor: Monitor) -> ViewportMapping:
     """Model pixels == screen pixels on monitor 1."""
     return ViewportMapping(monitor.width, monitor.height, monitor)
 
-
-@pytest.fixture
-def backdrop() -> Iterator[None]:
-    """Something on the screen besides the windows a test masks: a small window in the lower
-    right corner. A screen that is one flat colour outside the masked areas is a blank capture,
-    which the console never sends to the model (`agent.screen_truth.blind_reason`)."""
-    _require_display()
-    window = subprocess.Popen(
-        ["xmessage", "-geometry", "+1560+960", "the rest of the desktop"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield
-    finally:
-        window.kill()
-        window.wait(10)

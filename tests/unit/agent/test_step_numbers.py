@@ -35,7 +35,7 @@ async def test_a_refused_step_does_not_use_up_a_step_number() -> None:
         message("ok"),
     ]
     loop, _, computer, recorder, _, _ = make_loop(script, decide)
-    loop._focus_guard = RefuseFirst()
+    loop.context.focus_guard = RefuseFirst()
     result = await loop.run("task")
     # Step 1 was refused (nothing ran): the retry is step 1 again, the click step 2.
     assert asked == [(0, "type"), (0, "type"), (1, "click")]

@@ -31,7 +31,7 @@ def echoing_backend() -> Iterator[FakeBackend]:
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_run_never_prints_the_key_the_backend_echoes(
-    echoing_backend: FakeBackend, tmp_path: Path, as_json: bool
+    echoing_backend: FakeBackend, tmp_path: Path, as_json: bool, backdrop: None
 ) -> None:
     env = {**os.environ, "CONSOLE_APP_HOME": str(tmp_path), "TZAFON_API_KEY": KEY}
     done = subprocess.run(
