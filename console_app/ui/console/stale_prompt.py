@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from console_app.agent.screen_truth import StaleChoice, StaleScreen
+from console_app.ui.widgets.image_loader import decode_here
 
 CROP = 200
 """Viewport pixels shown around the target (the compared box is smaller, and outlined)."""
@@ -31,7 +32,7 @@ ZOOM = 1.5
 def crop_around(shot: object, point: tuple[float, float], box: int) -> QPixmap:
     """The ``CROP``-sized area around ``point`` (viewport px) of a screenshot, zoomed, with
     the compared box outlined and the target marked."""
-    image = QImage.fromData(getattr(shot, "data", b""))
+    image = decode_here(getattr(shot, "data", b""))
     if image.isNull():
         empty = QPixmap(int(CROP * ZOOM), int(CROP * ZOOM))
         empty.fill(QColor("#444"))

@@ -46,6 +46,7 @@ from console_app.ui.console.supervision_settings import (
 )
 from console_app.ui.desktop.window_tracker import SupervisorFocus
 from console_app.ui.widgets.desktop_overlay import DesktopOverlay
+from console_app.ui.widgets.image_loader import decode_here
 from console_app.ui.widgets.mask_marks import MaskMarks, mask_rects_in_image, paint_mask_labels
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class Supervision(QObject):
             self.overlay.hide_now()
 
     def _show_thumbnail(self, request: Any) -> None:
-        image = QImage.fromData(request.screenshot.data)
+        image = decode_here(request.screenshot.data)
         if image.isNull():
             self.panel.set_thumbnail(None)
             return

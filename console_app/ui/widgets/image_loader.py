@@ -46,6 +46,25 @@ def decode(data: bytes, scaled_to: QSize | None = None) -> QImage:
     return image
 
 
+def decode_here(data: bytes) -> QImage:
+    """Decode a small image on the calling thread (e.g. the GUI thread) with OpenCV, not Qt's
+    image plugins.
+
+    Why not ``QImage.fromData`` on the GUI thread: while a `_DecodeTask` reads through Qt's
+    plugin loader in a worker, a GUI-thread ``fromData`` holds the GIL and waits for the
+    loader's mutex, and the worker — calling back into its Python ``QBuffer`` — waits for the
+    GIL: a deadlock (seen in CI). OpenCV takes no Qt lock."""
+    import cv2
+    import numpy as np
+
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if pixels is None:
+        return QImage()
+    rgb = np.ascontiguousarray(cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB))
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
 class _Signals(QObject):
     """The decode task's way back to the GUI thread.
 
