@@ -233,7 +233,7 @@ def test_a_console_on_another_monitor_stays_full_and_masks_nothing_there(
 ) -> None:
     from console_app.capture import monitors
     from console_app.capture.monitors import Monitor
-    from console_app.ui import supervision
+    from console_app.ui.console import supervision
 
     monkeypatch.setattr(supervision, "REAL_DESKTOPS", ("offscreen",))  # pretend a desktop
     sup = console.supervision
