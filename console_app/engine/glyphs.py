@@ -128,10 +128,17 @@ def labels_to_read(
     return out
 
 
+_STROKE_LOOKALIKES = frozenset("1lI|/\\")
+"""Lone strokes the line recogniser confuses with each other (a button's ``/`` confidently read
+as ``1``): always read again from the enlarged crop."""
+
+
 def _trusted(line: TextLine) -> bool:
-    """A confident first-pass reading; a lone non-ASCII character (``ó`` for ``6``) is a
-    misreading too often to be trusted, whatever its score."""
+    """A confident first-pass reading; a lone non-ASCII character (``ó`` for ``6``) or a lone
+    stroke (``1`` for ``/``) is a misreading too often to be trusted, whatever its score."""
     text = line.text.strip()
+    if len(text) == 1 and text in _STROKE_LOOKALIKES:
+        return False
     return line.score >= TRUSTED_SCORE and (len(text) >= 2 or text.isascii())
 
 
