@@ -305,6 +305,11 @@ class X11Windows:
         return self.client_of(picked)
 
 
+CLIENT_ID_SHIFT = 21
+"""X servers (Xorg, Xvfb, Xwayland) give each client ids with a 21-bit resource mask: the bits
+above it name the client that created the window."""
+
+
 class ActiveWindowTracker:
     """Remembers the last active window that is not one of ``own_windows`` (thread-safe)."""
 
@@ -344,9 +349,14 @@ class ActiveWindowTracker:
                 log.exception("window tracker listener failed")
 
     def is_own(self, window: int) -> bool:
-        """One of ours: in ``own_windows``, or a window of this process (``_NET_WM_PID``) —
-        a console window that was just created may not be in the snapshot yet."""
-        return window in set(self._own()) or self.windows.pid_of(window) == os.getpid()
+        """One of ours: in ``own_windows``, created by the same X client as one of them (X
+        resource ids carry the client in their bits above ``CLIENT_ID_SHIFT``: a console popup
+        or a window just created that is not in the snapshot yet), or a window of this process
+        (``_NET_WM_PID``)."""
+        own = set(self._own())
+        if window in own or any(window >> CLIENT_ID_SHIFT == o >> CLIENT_ID_SHIFT for o in own):
+            return True
+        return self.windows.pid_of(window) == os.getpid()
 
     def poll(self) -> None:
         """Look at the current window once (the thread does this on every change)."""

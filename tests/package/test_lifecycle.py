@@ -63,8 +63,10 @@ SETTINGS = {
 # One X server and one D-Bus session with an unlocked Secret Service around a script.
 # stderr (D-Bus daemon chatter included) goes to a file, shown only when the script fails, so
 # the blocks the tests parse from stdout hold nothing else.
+# "-retro" gives the root window X's stipple instead of flat black: a desktop with wallpaper.
+# The console never sends a capture that is one flat colour (a screen it cannot see).
 SESSION = (
-    f'xvfb-run -a -s "{SCREEN}" dbus-run-session -- sh -eu -c '
+    f'xvfb-run -a -s "{SCREEN} -retro" dbus-run-session -- sh -eu -c '
     "'printf secret | gnome-keyring-daemon --unlock --components=secrets >/dev/null; . /tmp/s.sh'"
     " 2>/tmp/session.err || { status=$?; cat /tmp/session.err; exit $status; }"
 )
