@@ -8,7 +8,7 @@ Three guards, used by the loop (all blocking calls run on the loop's capture/inp
   caret or a small spinner, see `capture.settle`), or the maximum passes. A screen that shows
   no reaction at all is given `reaction_ms` before it counts as still: a dialog that an app
   opens 700 ms after a click is on the next screenshot, while a typed character or a clicked
-  button that repaints at once settles in two probes (~80 ms).
+  button that repaints at once settles in two probes (~80 ms: the minimum, then 20 ms).
 * **Stale-screen guard** (`ScreenTruth.check_stale`): right before an approved pointer action
   runs, a fresh capture is compared with the screenshot the model saw, in the square around
   each target point; a change beyond `capture.settle.STALE_FRACTION` makes it stale.
@@ -55,7 +55,7 @@ class SettleConfig:
     min_ms: float = 50.0
     max_ms: float = 3000.0
     reaction_ms: float = 1000.0
-    interval_ms: float = 25.0
+    interval_ms: float = 20.0
     enabled: bool = True
 
 
