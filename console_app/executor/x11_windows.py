@@ -83,16 +83,26 @@ class X11Windows:
                 )
                 if prop is None or not prop.value:
                     return False
-                check = self.display.create_resource_object("window", int(prop.value[0]))
-                check.get_geometry()  # raises BadWindow for a stale property
-                return True
+                child = int(prop.value[0])
+                check = self.display.create_resource_object("window", child)
+                # EWMH: the check window names itself. A stale root property may name an id
+                # that another client reuses now (raises BadWindow, or names something else).
+                own = check.get_full_property(
+                    self.atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType
+                )
+                return own is not None and bool(own.value) and int(own.value[0]) == child
             except Exception:
                 return False
 
     def active_window(self) -> int | None:
-        """The window manager's active window (a client window), ``None`` if none/unknown."""
+        """The window manager's active window (a client window), ``None`` if none/unknown.
+
+        Only while a window manager runs: one that exited leaves ``_NET_ACTIVE_WINDOW`` on the
+        root, and X reuses window ids, so the stale value can name a new client's window."""
         from Xlib import X
 
+        if not self.wm_present():
+            return None
         with self._lock:
             try:
                 prop = self.root.get_full_property(
