@@ -265,14 +265,14 @@ class RunContext:
     def _execute_sync(
         self, action: Action, mapping: ViewportMapping, forbidden: tuple[RectTuple, ...]
     ) -> ExecutionResult:
-        # Checked on the input thread, right before the first event: a stop that arrived
-        # between the decision and now (e.g. while the step was being recorded) wins.
-        if self.control.stopping:
-            raise ActionRefused("the run was stopped before this action started")
         try:
             self._before_action = self.truth.probe(forbidden)  # what settling compares with
         except Exception:
             self._before_action = None
+        # Checked on the input thread, right before the first event (after the probe, which
+        # takes a few ms): a stop that arrived between the decision and now wins.
+        if self.control.stopping:
+            raise ActionRefused("the run was stopped before this action started")
         if self.focus_guard is not None:
             # Before every action focus goes back from the supervisor's window to the agent's
             # (a click moves it anyway); only keys are refused when that is impossible.
