@@ -13,7 +13,8 @@ small box with a border. So this pass
    tall);
 3. recognises each label from the button's interior scaled up to the recogniser's input
    height (the glyph keeps its size relative to the button, so ``.`` stays a dot), with a
-   margin of background around it (`GlyphReader`, RapidOCR's recogniser alone, in batches);
+   margin of background around it (`GlyphReader`: the engine's recogniser, one label per
+   input);
    a label whose ink is one small solid blob low in the button is a decimal point (too small
    for the recogniser, plain by its shape);
 4. replaces what the first pass read inside that box by the label when its score is at least
@@ -29,18 +30,16 @@ as every other line (``engine/matching.py``).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from console_app.engine.ocr import Box, TextLine
+from console_app.engine.ocr import Box, OcrReader, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ MAX_INK_ASPECT = 1.8
 MAX_BUTTONS = 80
 MAX_CHAR_ASPECT = 0.9  # ink width / height of a lone letter or digit; wider is an icon
 REC_HEIGHT = 48
+LABEL_MIN_WIDTH = 2 * REC_HEIGHT  # a label's input: at least this wide (padded)
 BAND = 32  # rows of the interior around the label: tall buttons keep glyphs readable
 
 Pixels = npt.NDArray[np.uint8]
@@ -320,72 +320,21 @@ def _inside(box: Box, button: Box, slack: float = 2.0) -> bool:
 
 
 class GlyphReader:
-    """RapidOCR's recogniser alone (no detector), loaded on first use; thread-safe."""
+    """Reads enlarged button labels with the engine's own recogniser (`OcrReader.recognize`:
+    the models loaded at start, the line cache, every core): no second copy of the network,
+    nothing loaded on the first screen. The labels of one call are read as one batch would
+    be: every input padded to the widest label (at least `LABEL_MIN_WIDTH`), the input the
+    recogniser's label readings were tuned on. Thread-safe."""
 
-    def __init__(self) -> None:
-        self._engine: Any = None
-        self._lock = threading.Lock()
-        self._preloading = False
-
-    def preload(self) -> None:
-        """Start loading the recogniser in the background (once); `read` waits for it."""
-        with self._lock:
-            if self._engine is not None or self._preloading:
-                return
-            self._preloading = True
-        threading.Thread(target=self._load_locked, name="glyph-preload", daemon=True).start()
-
-    def _load_locked(self) -> None:
-        with self._lock:
-            try:
-                self._load()
-            except Exception:  # read() loads again and reports it
-                log.exception("loading the glyph recogniser failed")
+    def __init__(self, ocr: OcrReader) -> None:
+        self._ocr = ocr
 
     def read(self, crops: Sequence[Pixels]) -> list[tuple[str, float]]:
         if not crops:
             return []
-        with self._lock:
-            engine = self._load()
-            started = time.perf_counter()
-            recognizer = getattr(engine, "text_rec", None)
-            if recognizer is not None:
-                from rapidocr.ch_ppocr_rec.typings import TextRecInput
-
-                output = recognizer(TextRecInput(img=list(crops)))
-                texts, scores = list(output.txts or ()), list(output.scores or ())
-                result = [(str(t), float(s)) for t, s in zip(texts, scores, strict=False)]
-            else:  # pragma: no cover - a RapidOCR without the attribute: one call per crop
-                result = []
-                for crop in crops:
-                    out = engine(crop, use_det=False, use_cls=False, use_rec=True)
-                    txts, scs = list(out.txts or ("",)), list(out.scores or (0.0,))
-                    result.append((str(txts[0]), float(scs[0])))
-            log.info("read %d button label(s) in %.2f s", len(crops), time.perf_counter() - started)
-        result += [("", 0.0)] * (len(crops) - len(result))
+        started = time.perf_counter()
+        widest = max(c.shape[1] / max(1, c.shape[0]) for c in crops)
+        width = int(REC_HEIGHT * max(LABEL_MIN_WIDTH / REC_HEIGHT, widest))
+        result = self._ocr.recognize(crops, pad_to=width)
+        log.info("read %d button label(s) in %.2f s", len(crops), time.perf_counter() - started)
         return result
-
-    def _load(self) -> Any:
-        if self._engine is None:
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-            from rapidocr import RapidOCR
-
-            engine = RapidOCR(
-                params={
-                    "Global.log_level": "warning",
-                    "Global.use_det": False,
-                    "Global.use_cls": False,
-                    # Labels are short: a narrow input and one big batch, not 320-px-wide lines.
-                    "Rec.rec_img_shape": [3, REC_HEIGHT, 2 * REC_HEIGHT],
-                    "Rec.rec_batch_num": MAX_BUTTONS,
-                }
-            )
-            # Loads the recogniser (RapidOCR loads models on first use).
-            engine(
-                np.full((REC_HEIGHT, REC_HEIGHT, 3), 255, np.uint8),
-                use_det=False,
-                use_cls=False,
-                use_rec=True,
-            )
-            self._engine = engine
-        return self._engine

@@ -218,16 +218,22 @@ class OcrReader:
         with self._read_lock:
             return self._read_lines(models, pixels)
 
-    def recognize(self, crops: Sequence[Any]) -> list[tuple[str, float]]:
+    def recognize(
+        self, crops: Sequence[Any], *, pad_to: int | None = None
+    ) -> list[tuple[str, float]]:
         """Text and score of each BGR crop, read as one line (no detection): for a second
         pass on crops the caller chose (e.g. enlarged single-glyph buttons). Uses the loaded
-        models, the line cache and every core, like `read`."""
+        models, the line cache and every core, like `read`; ``pad_to``: see
+        `Models.recognize`."""
         models = self._wait_loaded()
-        keys = [pixel_key(crop, b"rec") for crop in crops]
+        salt = b"rec" if pad_to is None else b"rec-pad%d" % pad_to
+        keys = [pixel_key(crop, salt) for crop in crops]
         found: list[Recognised | None] = [self.crops.get(k) if self.reuse else None for k in keys]
         todo = [i for i, r in enumerate(found) if r is None]
         for i, recognised in zip(
-            todo, self._map(lambda i: models.recognize(crops[i]), todo), strict=True
+            todo,
+            self._map(lambda i: models.recognize(crops[i], pad_to), todo),
+            strict=True,
         ):
             found[i] = recognised
             if self.reuse:

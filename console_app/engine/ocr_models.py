@@ -136,13 +136,20 @@ class Models:
 
     # ------------------------------------------------------------------ recognition
 
-    def recognize(self, crop: Image) -> Recognised:
+    def recognize(self, crop: Image, pad_to: int | None = None) -> Recognised:
+        """Text of one crop read as one line. Its input is padded to a multiple of
+        `REC_WIDTH_STEP`, or, with ``pad_to``, to exactly that width (a wider crop is
+        squeezed to it)."""
         height, width = crop.shape[:2]
         if height < 1 or width < 1:
             return Recognised("", 0.0, ())
         target = min(REC_MAX_WIDTH, max(1, math.ceil(REC_HEIGHT * width / height)))
+        if pad_to is not None:
+            target = min(target, pad_to)
+            padded_width = pad_to
+        else:
+            padded_width = max(REC_MIN_WIDTH, math.ceil(target / REC_WIDTH_STEP) * REC_WIDTH_STEP)
         resized = cv2.resize(crop, (target, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-        padded_width = max(REC_MIN_WIDTH, math.ceil(target / REC_WIDTH_STEP) * REC_WIDTH_STEP)
         tensor = np.zeros((1, 3, REC_HEIGHT, padded_width), np.float32)
         tensor[0, :, :, :target] = _normalise(resized)
         probs = self.rec.run(None, {self._rec_in: tensor})[0][0]

@@ -21,7 +21,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -81,18 +83,40 @@ def unpad_lines(
     return tuple(out)
 
 
+T = TypeVar("T")
+
+
+def _timed(function: Callable[..., T], *args: object) -> tuple[T, float]:
+    started = time.perf_counter()
+    return function(*args), time.perf_counter() - started
+
+
 class ScreenText:
     """Reads screenshots for the planner; thread-safe, results cached by digest."""
 
     def __init__(self, ocr: OcrReader, glyphs: GlyphReader | None = None) -> None:
         self.ocr = ocr
-        self.glyphs = glyphs or GlyphReader()
+        self.glyphs = glyphs or GlyphReader(ocr)
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, OcrResult] = OrderedDict()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="buttons")
+        # The OCR returns the very same line objects for unchanged text: shift each once.
+        self._unpadded: dict[tuple[int, int, int], tuple[TextLine, TextLine | None]] = {}
 
-    def warm_up(self) -> None:
-        """Load the glyph recogniser now (the OCR models are `OcrReader.warm_up`'s)."""
-        self.glyphs.read([np.full((48, 48, 3), 255, np.uint8)])
+    def _unpad(self, lines: Iterable[TextLine], width: int, height: int) -> tuple[TextLine, ...]:
+        memo: dict[tuple[int, int, int], tuple[TextLine, TextLine | None]] = {}
+        out: list[TextLine] = []
+        for line in lines:
+            key = (id(line), width, height)
+            found = self._unpadded.get(key)
+            if found is None or found[0] is not line:
+                shifted = unpad_lines((line,), PAD, width, height)
+                found = (line, shifted[0] if shifted else None)
+            memo[key] = found  # holds ``line``: its id cannot be reused while memoised
+            if found[1] is not None:
+                out.append(found[1])
+        self._unpadded = memo
+        return tuple(out)
 
     def read(self, shot: Screenshot) -> OcrResult:
         with self._lock:
@@ -100,16 +124,24 @@ class ScreenText:
             if cached is not None:
                 self._cache.move_to_end(shot.digest)
                 return cached
-        self.glyphs.preload()  # loads while the text detector runs (about a second)
+        # The button outlines are found on the other core while the OCR runs (both release
+        # the GIL); the OCR has to finish before the labels can be chosen.
+        finding = self._pool.submit(_timed, find_buttons, shot.pixels)
         base = self.ocr.read(pad_screenshot(shot))
-        lines = unpad_lines(base.lines, PAD, shot.width, shot.height)
+        lines = self._unpad(base.lines, shot.width, shot.height)
+        buttons, find_seconds = finding.result()
         started = time.perf_counter()
-        buttons = find_buttons(shot.pixels)
         labels = labels_to_read(shot.pixels, buttons, lines)
         read = read_labels(self.glyphs, labels)
         lines = merge_glyphs(lines, labels, read, buttons)
         glyph_seconds = time.perf_counter() - started
-        log.info("glyph pass: %d button label(s) read in %.2f s", len(labels), glyph_seconds)
+        log.info(
+            "glyph pass: %d button(s) found in %.3f s (beside the OCR), %d label(s) read in %.3f s",
+            len(buttons),
+            find_seconds,
+            len(labels),
+            glyph_seconds,
+        )
         result = OcrResult(
             lines=lines,
             width=shot.width,

@@ -158,7 +158,7 @@ class _ScriptedReader(GlyphReader):
     """Answers by crop width: the button crops are wide, the close crops narrow."""
 
     def __init__(self, answers: dict[int, tuple[str, float]]) -> None:
-        super().__init__()
+        super().__init__(OcrReader())
         self.answers = answers
         self.batches: list[int] = []
 
