@@ -10,6 +10,7 @@ import pytest
 
 from console_app.api.normalize import normalize_action, normalize_call, proposals
 from console_app.api.types import ComputerCallItem, Response
+from console_app.core.action_fields import Point
 from console_app.core.actions import (
     Action,
     ActionValidationError,
@@ -26,7 +27,6 @@ from console_app.core.actions import (
     MouseUp,
     Move,
     Navigate,
-    Point,
     PointAndType,
     RightClick,
     Screenshot,

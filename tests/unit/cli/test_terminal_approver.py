@@ -11,7 +11,8 @@ from console_app.agent.decisions import ApprovalRequest, Approve, Edit, Reject, 
 from console_app.api.normalize import normalize_call
 from console_app.api.types.items import ComputerCallItem
 from console_app.cli.terminal_approver import TerminalApprover, edit_action
-from console_app.core.actions import Click, Drag, Keypress, Point, TypeText
+from console_app.core.action_fields import Point
+from console_app.core.actions import Click, Drag, Keypress, TypeText
 
 
 def request(action: dict, checks: list[dict] | None = None) -> ApprovalRequest:
