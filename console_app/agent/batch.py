@@ -12,6 +12,8 @@ Rules (each has a test in ``tests/unit/agent/test_batch.py``):
 * Execution stops at the first action that does not run as proposed — rejected, blocked,
   invalid, refused, failed — and stop ends the run. The rest are recorded as skipped (never
   lost from the history) and the model is told which ones did not run.
+* On stop, the rest of the batch is recorded as stopped (`record_rest_of_batch`, over the
+  `RunContext`, never the loop).
 * One ``computer_call_output`` answers the call after the batch (``turns.follow_up_request``
   answers each ``call_id`` once), with the screen after the last action that ran.
 """
@@ -19,8 +21,16 @@ Rules (each has a test in ``tests/unit/agent/test_batch.py``):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from console_app.core.actions import action_to_dict
 from console_app.core.proposal import ProposedAction
+from console_app.core.records import StepRecord, Timings
+from console_app.core.redact import redact_obj
+
+if TYPE_CHECKING:
+    from console_app.agent.context import RunContext
+    from console_app.agent.turns import ModelTurn
 
 
 def batch_key(proposal: ProposedAction) -> tuple[str | None, str | None]:
@@ -93,4 +103,32 @@ def batch_of(
     return tuple(p for p in proposals if p.in_batch and batch_key(p) == key)
 
 
-__all__ = ["BatchTracker", "batch_key", "batch_of"]
+async def record_rest_of_batch(
+    run: RunContext, proposal: ProposedAction, turn: ModelTurn, step: StepRecord, index: int
+) -> int:
+    """On stop, the actions of the batch after ``proposal`` are recorded as stopped, numbered
+    from ``index`` (the history keeps everything the model asked for). Returns how many."""
+    rest = batch_of(proposal, turn.proposals)[proposal.batch_index + 1 :]
+    for offset, later in enumerate(rest):
+        await run.record_step(
+            step.model_copy(
+                update={
+                    "index": index + offset,
+                    "action_type": later.kind,
+                    "action": action_to_dict(later.action) if later.action else None,
+                    "raw_action": redact_obj(later.raw),
+                    "action_error": later.error,
+                    "summary": later.summary(),
+                    "decision": "stopped",
+                    "feedback": None,
+                    "timings": Timings(),
+                    "upload_bytes": 0,
+                    "input_tokens": None,
+                    "output_tokens": None,
+                }
+            )
+        )
+    return len(rest)
+
+
+__all__ = ["BatchTracker", "batch_key", "batch_of", "record_rest_of_batch"]

@@ -1,8 +1,9 @@
 """What the loop's helpers share during one run: run control, worker threads, collaborators.
 
 ``loop`` drives a run; ``steps`` (one proposed action) and ``model_calls`` (one model turn) do
-the work. Both helpers depend on the `RunContext` defined here, never on `AgentLoop`, so the
-import graph is a line — ``loop > steps | model_calls > context`` (an import-linter contract):
+the work, ``batch`` keeps a batch's decisions and records what a stop left unrun. The helpers
+depend on the `RunContext` defined here, never on `AgentLoop`, so the import graph is a line —
+``loop > steps | model_calls > batch > context`` (an import-linter contract):
 
 * `RunControl` — the run's state and events, stop, the pause gate, `interruptible` awaits and
   `problem` (show it, wait for retry or stop). Nothing else: the console's GUI test fake runs

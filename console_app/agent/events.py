@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from console_app.core.actions import Action, Answer, Done, Terminate
 from console_app.core.proposal import ProposedAction
 from console_app.core.records import RunStatus, StepRecord
 
@@ -107,6 +108,27 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return self.status == "succeeded"
+
+
+def final_result(run_id: str, action: Action, message: str | None, steps: int) -> RunResult:
+    """How a run ends on a final action (terminate, answer, done); ``message`` is the model's
+    text of that turn, the answer when the action carries none."""
+    match action:
+        case Terminate(status="success", result=result):
+            return RunResult(
+                run_id, "succeeded", "the model reported success", result or message, steps
+            )
+        case Terminate(status="failure", result=result):
+            reason = result or message or "the model gave up"
+            return RunResult(run_id, "failed", reason, result or message, steps)
+        case Terminate(result=result):
+            reason = "the model ended the run without reporting success"
+            return RunResult(run_id, "failed", reason, result or message, steps)
+        case Answer(result=result):
+            return RunResult(run_id, "succeeded", "the model answered", result, steps)
+        case Done(text=text):
+            return RunResult(run_id, "succeeded", "the model is done", text or message, steps)
+    raise AssertionError(f"not a final action: {action!r}")  # pragma: no cover
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 No Qt: the details pane and the replay window only place these strings, and tests can check
 them without widgets. Computer calls are described the way the console shows live proposals
-(``api.normalize`` → ``core.describe.describe``), so a past step reads like it did when it was
+(``api.calls`` → ``core.describe.describe``), so a past step reads like it did when it was
 approved. Every string passes through ``history.scrub``: a server that echoed a key into its
 output must not put it on screen.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from console_app.api.normalize import normalize_calls
+from console_app.api.calls import normalize_calls
 from console_app.api.types import Response
 from console_app.api.types.items import (
     ComputerCallItem,

@@ -120,9 +120,7 @@ class ModelCaller:
         if not response_id:
             return
         try:
-            await asyncio.wait_for(
-                self.client.cancel(response_id), self.run.config.cancel_timeout
-            )
+            await asyncio.wait_for(self.client.cancel(response_id), self.run.config.cancel_timeout)
             log.info("cancelled response %s", response_id)
         except (APIError, TimeoutError) as exc:
             log.info("could not cancel response %s: %s", response_id, exc)

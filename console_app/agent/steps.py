@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
-from console_app.agent.batch import BatchTracker, batch_of
+from console_app.agent.batch import BatchTracker, batch_of, record_rest_of_batch
 from console_app.agent.context import RunContext
 from console_app.agent.decisions import (
     ApprovalRequest,
@@ -24,15 +24,12 @@ from console_app.agent.decisions import (
     Stop,
     StopRun,
 )
-from console_app.agent.events import Problem, RunResult
+from console_app.agent.events import Problem, RunResult, final_result
 from console_app.agent.policy import Verdict
 from console_app.agent.turns import CallAnswer, ModelTurn, feedback_for
 from console_app.core.actions import (
     FINAL_ACTION_TYPES,
     Action,
-    Answer,
-    Done,
-    Terminate,
     action_to_dict,
 )
 from console_app.core.describe import describe
@@ -124,7 +121,8 @@ class StepRunner:
 
         if action is not None and action.type in FINAL_ACTION_TYPES:
             await self.run.record_step(step.model_copy(update={"decision": "final"}))
-            return StepOutcome(answer, final=self._final(action, turn, index + 1))
+            final = final_result(self.run_id, action, turn.message or None, index + 1)
+            return StepOutcome(answer, final=final)
 
         started = time.perf_counter()
         plan = await self._decide(proposal, turn, shot)
@@ -145,7 +143,7 @@ class StepRunner:
             await self.run.record_step(step)
             answer.feedback = plan.feedback
             if plan.decision == "stopped":
-                await self._record_rest_of_batch(proposal, turn, step)
+                self.count += await record_rest_of_batch(self.run, proposal, turn, step, self.count)
                 raise StopRun
             return StepOutcome(answer)
 
@@ -174,32 +172,6 @@ class StepRunner:
         if sent:
             self._last_ran = step
         return StepOutcome(answer, sent_input=sent)
-
-    async def _record_rest_of_batch(
-        self, proposal: ProposedAction, turn: ModelTurn, step: StepRecord
-    ) -> None:
-        """On stop, the actions of the batch after this one are recorded as stopped (the
-        history keeps everything the model asked for)."""
-        for later in batch_of(proposal, turn.proposals)[proposal.batch_index + 1 :]:
-            await self.run.record_step(
-                step.model_copy(
-                    update={
-                        "index": self.count,
-                        "action_type": later.kind,
-                        "action": action_to_dict(later.action) if later.action else None,
-                        "raw_action": redact_obj(later.raw),
-                        "action_error": later.error,
-                        "summary": later.summary(),
-                        "decision": "stopped",
-                        "feedback": None,
-                        "timings": Timings(),
-                        "upload_bytes": 0,
-                        "input_tokens": None,
-                        "output_tokens": None,
-                    }
-                )
-            )
-            self.count += 1
 
     async def note_settle(self, waited_ms: float) -> None:
         """Record how long the screen took to settle after the last action that ran."""
@@ -411,36 +383,3 @@ class StepRunner:
         if result.ok is not True:
             return _Executed("failed", redact(str(result.detail)), elapsed)
         return _Executed("done", redact(str(result.detail)), elapsed)
-
-    # ------------------------------------------------------------------ ending
-
-    def _final(self, action: Action, turn: ModelTurn, steps: int) -> RunResult:
-        message = turn.message or None
-        match action:
-            case Terminate(status="success", result=result):
-                return RunResult(
-                    self.run_id, "succeeded", "the model reported success", result or message, steps
-                )
-            case Terminate(status="failure", result=result):
-                return RunResult(
-                    self.run_id,
-                    "failed",
-                    result or message or "the model gave up",
-                    result or message,
-                    steps,
-                )
-            case Terminate(result=result):
-                return RunResult(
-                    self.run_id,
-                    "failed",
-                    "the model ended the run without reporting success",
-                    result or message,
-                    steps,
-                )
-            case Answer(result=result):
-                return RunResult(self.run_id, "succeeded", "the model answered", result, steps)
-            case Done(text=text):
-                return RunResult(
-                    self.run_id, "succeeded", "the model is done", text or message, steps
-                )
-        raise AssertionError(f"not a final action: {action!r}")  # pragma: no cover

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from console_app.api.normalize import UNFINISHED_STATUSES, proposals
+from console_app.api.calls import UNFINISHED_STATUSES, proposals
 from console_app.api.types import ComputerTool, CreateParams, Response
 from console_app.api.types.items import (
     AcknowledgedSafetyCheck,

@@ -74,7 +74,7 @@ _XFT_DPI = re.compile(r"^Xft\.dpi:\s*([0-9.]+)\s*$", re.MULTILINE)
 
 WAYLAND_WITHOUT_X11 = (
     "This is a Wayland session without X11 access, so the console cannot see or control the "
-    "screen: log in to an X11 (\"Xorg\") session, or start the console where DISPLAY is set."
+    'screen: log in to an X11 ("Xorg") session, or start the console where DISPLAY is set.'
 )
 
 

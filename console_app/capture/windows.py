@@ -19,6 +19,7 @@ import sys
 import threading
 from typing import Any
 
+from console_app.capture.x11_props import CARDINAL, Atoms, has_wm_state, window_pid, window_title
 from console_app.core.geometry import Rect
 from console_app.core.privacy import WindowInfo
 
@@ -36,7 +37,7 @@ class WindowLister:
         self._lock = threading.Lock()
         self._display: Any = None
         self._name = display
-        self._atoms: dict[str, int] = {}
+        self._atoms: Atoms | None = None
 
     # ------------------------------------------------------------------ connection
 
@@ -64,12 +65,6 @@ class WindowLister:
                 display.close()
             except Exception:
                 log.debug("closing the window lister's display failed", exc_info=True)
-
-    def _atom(self, name: str) -> int:
-        atom = self._atoms.get(name)
-        if atom is None:
-            atom = self._atoms[name] = int(self._display.intern_atom(name))
-        return atom
 
     # ------------------------------------------------------------------ queries
 
@@ -132,12 +127,18 @@ class WindowLister:
 
     def _drop(self) -> None:
         display, self._display = self._display, None
-        self._atoms = {}
+        self._atoms = None
         if display is not None:
             try:
                 display.close()
             except Exception:
                 log.debug("closing a broken display failed", exc_info=True)
+
+    def _props(self) -> Atoms:
+        """The atoms of the open connection (interned once per connection)."""
+        if self._atoms is None or self._atoms.display is not self._display:
+            self._atoms = Atoms(self._display)
+        return self._atoms
 
     def _windows(self) -> list[WindowInfo]:
         from Xlib import X
@@ -170,20 +171,20 @@ class WindowLister:
         """The application's window for a root child: itself when it carries WM_STATE (set by
         a window manager) or WM_CLASS (no window manager), else the first window below it
         carrying WM_STATE (a frame around its client), else itself."""
-        wm_state = self._atom("WM_STATE")
-        if top.get_full_property(wm_state, 0) is not None or top.get_wm_class() is not None:
+        atoms = self._props()
+        if has_wm_state(top, atoms) or top.get_wm_class() is not None:
             return top
-        found = self._below_with_state(top, wm_state, 1)
+        found = self._below_with_state(top, atoms, 1)
         return found if found is not None else top
 
-    def _below_with_state(self, window: Any, wm_state: int, depth: int) -> Any | None:
+    def _below_with_state(self, window: Any, atoms: Atoms, depth: int) -> Any | None:
         for child in window.query_tree().children:
-            if child.get_full_property(wm_state, 0) is not None:
+            if has_wm_state(child, atoms):
                 return child
         if depth >= _MAX_DEPTH:
             return None
         for child in window.query_tree().children:
-            found = self._below_with_state(child, wm_state, depth + 1)
+            found = self._below_with_state(child, atoms, depth + 1)
             if found is not None:
                 return found
         return None
@@ -204,23 +205,10 @@ class WindowLister:
         )
 
     def _title(self, window: Any) -> str:
-        utf8 = self._atom("UTF8_STRING")
-        prop = window.get_full_property(self._atom("_NET_WM_NAME"), utf8)
-        if prop is not None and prop.value:
-            value = prop.value
-            return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-        name = window.get_wm_name()
-        if isinstance(name, bytes):
-            return name.decode("latin-1", "replace")
-        return str(name or "")
+        return window_title(window, self._props())
 
     def _pid(self, window: Any) -> int | None:
-        from Xlib import Xatom
-
-        prop = window.get_full_property(self._atom("_NET_WM_PID"), Xatom.CARDINAL)
-        if prop is not None and len(prop.value):
-            return int(prop.value[0])
-        return None
+        return window_pid(window, self._props(), CARDINAL)
 
     def _ancestors(self, window: int) -> list[int]:
         display = self._display

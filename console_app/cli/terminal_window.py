@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from console_app.capture.x11_props import Atoms, window_pid
 from console_app.cli.key_witness import KeyWitness
 from console_app.executor.keyboard_focus import KeyboardFocusGuard
 
@@ -115,14 +116,14 @@ class TerminalWindow:
         if display is None:
             return found
         try:
-            atom = display.intern_atom("_NET_WM_PID")
+            atoms = Atoms(display)
             stack = [(display.screen().root, 0)]
             while stack:
                 window, depth = stack.pop()
                 for child in window.query_tree().children:
-                    prop = _pid_property(child, atom)
-                    if prop is not None and len(prop.value):
-                        found[int(child.id)] = int(prop.value[0])
+                    pid = _pid(child, atoms)
+                    if pid is not None:
+                        found[int(child.id)] = pid
                     elif depth < 2:
                         stack.append((child, depth + 1))
         except Exception:
@@ -146,9 +147,9 @@ class TerminalWindow:
         return result
 
 
-def _pid_property(window: Any, atom: int) -> Any:
+def _pid(window: Any, atoms: Atoms) -> int | None:
     try:
-        return window.get_full_property(atom, 0)
+        return window_pid(window, atoms)
     except Exception:  # destroyed meanwhile
         return None
 

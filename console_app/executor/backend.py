@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from console_app.core.actions import MouseButton
+from console_app.core.action_fields import MouseButton
 
 
 @dataclass(frozen=True)

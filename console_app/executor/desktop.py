@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from console_app.core.actions import MouseButton
+from console_app.core.action_fields import MouseButton
 from console_app.core.settings import Environment
 from console_app.executor.base import BaseComputer
 from console_app.executor.outcomes import ExecutionInterrupted, FailSafeError

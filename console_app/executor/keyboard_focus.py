@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
+from console_app.capture.x11_props import root_rect
+
 log = logging.getLogger(__name__)
 
 _POINTER_ROOT = 1
@@ -152,11 +154,7 @@ class KeyboardFocusGuard:
             if self._display is None:
                 return None
             try:
-                resource = self._display.create_resource_object("window", window)
-                geometry = resource.get_geometry()
-                root = self._display.screen().root
-                origin = root.translate_coords(resource, 0, 0)
-                return (origin.x, origin.y, geometry.width, geometry.height)
+                return root_rect(self._display, window)
             except Exception:
                 log.debug("could not read the geometry of 0x%x", window, exc_info=True)
                 return None

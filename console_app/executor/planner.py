@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from console_app.capture.mapping import OutOfScreenError, ViewportMapping
+from console_app.core.action_fields import MouseButton
 from console_app.core.actions import (
     Action,
     Answer,
@@ -43,7 +44,6 @@ from console_app.core.actions import (
     KeyDown,
     Keypress,
     KeyUp,
-    MouseButton,
     MouseDown,
     MouseUp,
     Move,

@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from console_app.core.actions import Action, MouseButton
+from console_app.core.action_fields import MouseButton
+from console_app.core.actions import Action
 from console_app.core.settings import Environment
 from console_app.executor.backend import (
     MoveTo,

@@ -28,6 +28,15 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
+from console_app.capture.x11_props import (
+    Atoms,
+    first_value,
+    has_wm_state,
+    root_rect,
+    window_pid,
+    window_title,
+)
+
 log = logging.getLogger(__name__)
 
 PAGER_SOURCE = 2
@@ -54,7 +63,7 @@ class X11Windows:
         self._lock = threading.RLock()
         self.display: Any = Display()
         self.root: Any = self.display.screen().root
-        self._atoms: dict[str, int] = {}
+        self._atoms = Atoms(self.display)
 
     def close(self) -> None:
         with self._lock:
@@ -66,31 +75,21 @@ class X11Windows:
                 log.debug("closing the X connection failed", exc_info=True)
 
     def atom(self, name: str) -> int:
-        if name not in self._atoms:
-            self._atoms[name] = int(self.display.intern_atom(name))
         return self._atoms[name]
 
     # ------------------------------------------------------------------ queries
 
     def wm_present(self) -> bool:
         """A EWMH window manager runs (``_NET_SUPPORTING_WM_CHECK`` names a live window)."""
-        from Xlib import X
-
         with self._lock:
             try:
-                prop = self.root.get_full_property(
-                    self.atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType
-                )
-                if prop is None or not prop.value:
+                child = first_value(self.root, self.atom("_NET_SUPPORTING_WM_CHECK"))
+                if child is None:
                     return False
-                child = int(prop.value[0])
                 check = self.display.create_resource_object("window", child)
                 # EWMH: the check window names itself. A stale root property may name an id
                 # that another client reuses now (raises BadWindow, or names something else).
-                own = check.get_full_property(
-                    self.atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType
-                )
-                return own is not None and bool(own.value) and int(own.value[0]) == child
+                return first_value(check, self.atom("_NET_SUPPORTING_WM_CHECK")) == child
             except Exception:
                 return False
 
@@ -99,20 +98,13 @@ class X11Windows:
 
         Only while a window manager runs: one that exited leaves ``_NET_ACTIVE_WINDOW`` on the
         root, and X reuses window ids, so the stale value can name a new client's window."""
-        from Xlib import X
-
         if not self.wm_present():
             return None
         with self._lock:
             try:
-                prop = self.root.get_full_property(
-                    self.atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType
-                )
+                window = first_value(self.root, self.atom("_NET_ACTIVE_WINDOW"))
             except Exception:
                 return None
-            if prop is None or not prop.value:
-                return None
-            window = int(prop.value[0])
             return window or None
 
     def focus_window(self) -> int | None:
@@ -134,14 +126,11 @@ class X11Windows:
     def client_of(self, window: int) -> int | None:
         """The top-level window (direct child of the root, or the client inside a WM frame)
         that contains ``window``."""
-        from Xlib import X
-
         with self._lock:
             try:
                 current = self.display.create_resource_object("window", window)
-                wm_state = self.atom("WM_STATE")
                 for _ in range(32):
-                    if current.get_full_property(wm_state, X.AnyPropertyType) is not None:
+                    if has_wm_state(current, self._atoms):
                         return int(current.id)
                     tree = current.query_tree()
                     parent = tree.parent
@@ -154,14 +143,11 @@ class X11Windows:
 
     def _client_below(self, frame: Any) -> int | None:
         """A WM frame's client (the descendant with WM_STATE), breadth first, shallow."""
-        from Xlib import X
-
-        wm_state = self.atom("WM_STATE")
         layer = [frame]
         for _ in range(4):
             following = []
             for window in layer:
-                if window.get_full_property(wm_state, X.AnyPropertyType) is not None:
+                if has_wm_state(window, self._atoms):
                     return int(window.id)
                 following.extend(window.query_tree().children)
             layer = following
@@ -171,10 +157,7 @@ class X11Windows:
         """``(x, y, w, h)`` of ``window`` in root coordinates."""
         with self._lock:
             try:
-                resource = self.display.create_resource_object("window", window)
-                geometry = resource.get_geometry()
-                origin = self.root.translate_coords(resource, 0, 0)
-                return (int(origin.x), int(origin.y), int(geometry.width), int(geometry.height))
+                return root_rect(self.display, window)
             except Exception:
                 return None
 
@@ -182,10 +165,9 @@ class X11Windows:
         with self._lock:
             try:
                 resource = self.display.create_resource_object("window", window)
-                prop = resource.get_full_property(self.atom("_NET_WM_PID"), 0)
+                return window_pid(resource, self._atoms)
             except Exception:
                 return None
-            return int(prop.value[0]) if prop is not None and len(prop.value) else None
 
     def exists(self, window: int) -> bool:
         with self._lock:
@@ -199,14 +181,7 @@ class X11Windows:
         with self._lock:
             try:
                 resource = self.display.create_resource_object("window", window)
-                prop = resource.get_full_property(self.atom("_NET_WM_NAME"), 0)
-                if prop is not None and prop.value:
-                    value = prop.value
-                    return (
-                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-                    )
-                name = resource.get_wm_name()
-                return str(name or "")
+                return window_title(resource, self._atoms, kind=0)  # any type, as WMs vary
             except Exception:
                 return ""
 

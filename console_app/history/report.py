@@ -1,10 +1,10 @@
 """Export one run as a self-contained HTML report and a JSON file.
 
 The HTML needs nothing but a browser: styles are inline, each screenshot is a ``data:`` URL,
-and each action is an inline SVG drawn over its screenshot (``overlay.py``). Per step it shows
-what the model proposed, the decision, feedback, execution result, timings, tokens and upload
-size; the run's final result is at the top. The JSON carries the same facts for scripts (images
-are named by their SHA-256, not embedded).
+and each action is an inline SVG drawn over its screenshot (``overlay.py``: the console's shapes
+and wording). Per step it shows what the model proposed, the decision, feedback, execution
+result, timings, tokens and upload size; the run's final result is at the top. The JSON
+carries the same facts for scripts (images are named by their SHA-256, not embedded).
 
 Neither file can carry a key: every value is scrubbed again on the way out (``scrub.py``), on
 top of the scrubbing the store already did on the way in, and auth-looking fields are dropped;
@@ -171,7 +171,6 @@ def _step_html(
                 size,
                 normalized=run.coordinates == "normalized",
                 edited=edited,
-                uid=f"s{step.index}",
             )
             if size
             else ""

@@ -119,7 +119,9 @@ def prune(
     if max_bytes is not None and max_bytes < 0:
         raise ValueError("max_bytes must not be negative")
     result = PruneResult(before=disk_usage(store))
-    rows = store._conn().execute("SELECT run_id, started_at FROM runs ORDER BY started_at, run_id")
+    rows = store.db.conn().execute(
+        "SELECT run_id, started_at FROM runs ORDER BY started_at, run_id"
+    )
     oldest_first = [(str(run_id), str(started)) for run_id, started in rows.fetchall()]
     if older_than_days is not None:
         cutoff = to_db_time((now or datetime.now(UTC)) - timedelta(days=older_than_days))
@@ -171,7 +173,7 @@ def _delete(store: HistoryStore, run_id: str, result: PruneResult) -> bool:
 
 
 def _run_shots(store: HistoryStore, run_id: str) -> list[tuple[str, str | None]]:
-    rows = store._conn().execute(
+    rows = store.db.conn().execute(
         "SELECT DISTINCT screenshot_sha256, screenshot_mime FROM steps "
         "WHERE run_id = ? AND screenshot_sha256 IS NOT NULL",
         (run_id,),
@@ -182,7 +184,7 @@ def _run_shots(store: HistoryStore, run_id: str) -> list[tuple[str, str | None]]
 def _unique_screenshot_bytes(store: HistoryStore, run_id: str) -> int:
     """Bytes of the screenshots only this run uses (what deleting it frees)."""
     total = 0
-    conn = store._conn()
+    conn = store.db.conn()
     for sha, mime in _run_shots(store, run_id):
         shared = conn.execute(
             "SELECT 1 FROM steps WHERE screenshot_sha256 = ? AND run_id != ? LIMIT 1",
@@ -200,7 +202,7 @@ def remove_orphan_files(store: HistoryStore) -> int:
     after taking that lock, so no file about to be referred to can disappear. Returns how many
     files were removed."""
     removed = 0
-    with store._write(fsync=False) as conn:
+    with store.db.write(fsync=False) as conn:
         used = {
             str(row[0])
             for row in conn.execute(
@@ -220,7 +222,7 @@ def remove_orphan_files(store: HistoryStore) -> int:
 
 def compact(store: HistoryStore) -> None:
     """Give the space of deleted rows back to the file system."""
-    conn = store._conn()
+    conn = store.db.conn()
     try:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -229,7 +231,7 @@ def compact(store: HistoryStore) -> None:
 
 
 def integrity_ok(store: HistoryStore) -> bool:
-    row = store._conn().execute("PRAGMA integrity_check").fetchone()
+    row = store.db.conn().execute("PRAGMA integrity_check").fetchone()
     return row is not None and row[0] == "ok"
 
 

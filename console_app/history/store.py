@@ -12,7 +12,7 @@ Guarantees:
 * **Crashes are visible.** A run found ``running`` whose owner is gone (see ``liveness.py``) is
   marked ``interrupted`` when a store opens — never a run another live process is recording.
 * **Readers never wait for the writer.** WAL mode, one connection per thread, and a busy timeout:
-  the view can page through history while the loop commits steps.
+  the view can page through history while the loop commits steps (``database.py``).
 * **Storage faults in words.** A full disk (or a read-only folder) raises `StorageProblem` with
   one sentence naming the folder and the space needed (``faults.py``); the failed write is
   rolled back, so it can be retried, and nothing committed is lost. Files are private: the
@@ -24,19 +24,18 @@ Guarantees:
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from console_app.core.paths import data_dir
 from console_app.core.records import ResponseRecord, RunInfo, RunStatus, StepRecord
 from console_app.history import queries
+from console_app.history.database import Database
 from console_app.history.faults import storage_problem
-from console_app.history.files import ScreenshotFiles, make_private_dir
+from console_app.history.files import ScreenshotFiles
 from console_app.history.liveness import OwnerLock, owner_alive
 from console_app.history.migrations import check_version, migrate
 from console_app.history.models import (
@@ -110,18 +109,14 @@ class HistoryStore:
 
     def __init__(self, path: Path | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S):
         self.path = path or default_path()
+        self.db = Database(self.path, busy_timeout_s)
         self.files = ScreenshotFiles(self.path.parent / "screenshots")
         self._owners = self.path.parent / f"{self.path.name}.owners"
-        self._busy_timeout_s = busy_timeout_s
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()  # guards _connections and _owner
-        self._write_lock = threading.Lock()  # one writer per process at a time
+        self._lock = threading.Lock()  # guards _owner
         self._owner: OwnerLock | None = None
-        self._closed = False
         try:
-            self._create_private()
-            conn = self._conn()
+            self.db.create_private()
+            conn = self.db.conn()
         except (OSError, sqlite3.Error) as exc:
             self.close()
             raise storage_problem(exc, self.path.parent) or exc from None
@@ -140,87 +135,12 @@ class HistoryStore:
         if self.interrupted_at_open:
             log.warning("marked %d unfinished run(s) interrupted", len(self.interrupted_at_open))
 
-    def _create_private(self) -> None:
-        """The folder 0700 and the database 0600 (it holds tasks and typed text); SQLite gives
-        its -wal and -shm files the database's permissions."""
-        make_private_dir(self.path.parent)
-        if not self.path.exists():
-            with contextlib.suppress(FileExistsError):  # another process was quicker
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        with contextlib.suppress(OSError):  # not ours, or read-only: SQLite will say so
-            info = self.path.stat()
-            if info.st_mode & 0o077 and info.st_uid == os.getuid():
-                self.path.chmod(0o600)
-
-    # ------------------------------------------------------------------ connections
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise HistoryError("the history store is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self._busy_timeout_s,
-                isolation_level=None,
-                check_same_thread=False,  # closed from close() on another thread
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_s * 1000)}")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
-
-    @contextlib.contextmanager
-    def _write(self, *, fsync: bool = True) -> Iterator[sqlite3.Connection]:
-        """One write transaction. ``fsync=False`` (ledger entries) skips the fsync at commit:
-        the entry survives a crash of the process, and the next step's commit — which does
-        fsync the WAL, in order — makes it durable against power loss as well."""
-        with self._write_lock:
-            conn = self._conn()
-            try:
-                if not fsync:
-                    conn.execute("PRAGMA synchronous=NORMAL")
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        yield conn
-                    except BaseException:
-                        with contextlib.suppress(sqlite3.Error):
-                            conn.execute("ROLLBACK")
-                        raise
-                    try:
-                        conn.execute("COMMIT")
-                    except sqlite3.Error:
-                        with contextlib.suppress(sqlite3.Error):
-                            conn.execute("ROLLBACK")
-                        raise
-                finally:
-                    if not fsync:
-                        with contextlib.suppress(sqlite3.Error):
-                            conn.execute("PRAGMA synchronous=FULL")
-            except sqlite3.IntegrityError:
-                raise
-            except (OSError, sqlite3.Error) as exc:
-                problem = storage_problem(exc, self.path.parent)
-                if problem is None:
-                    raise
-                log.warning("history write failed: %s (%s)", problem, exc)
-                raise problem from exc
-
     def close(self) -> None:
         """Close every connection and release the owner lock (unfinished runs will be found
         ``interrupted`` by the next store that opens)."""
+        self.db.close()
         with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
             owner, self._owner = self._owner, None
-        for conn in connections:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
         if owner is not None:
             owner.release()
 
@@ -240,7 +160,7 @@ class HistoryStore:
         started = to_db_time(run.started_at)
         backend = clean_backend(run.backend)
         try:
-            with self._write() as conn:
+            with self.db.write() as conn:
                 conn.execute(
                     "INSERT INTO runs (run_id, task, profile, backend, model, status, started_at, "
                     "owner, coordinates) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
@@ -257,7 +177,7 @@ class HistoryStore:
     def record_step(self, step: StepRecord) -> None:
         """Insert or replace step (``run_id``, ``index``) and commit before returning."""
         try:
-            with self._write() as conn:
+            with self.db.write() as conn:
                 sha = None
                 if step.screenshot:
                     sha = self.files.put(step.screenshot, step.screenshot_mime)
@@ -273,7 +193,7 @@ class HistoryStore:
 
     def record_responses(self, responses: Iterable[ResponseRecord]) -> None:
         """Upsert ledger entries in one transaction (the loop sends one; imports send many)."""
-        with self._write(fsync=False) as conn:
+        with self.db.write(fsync=False) as conn:
             for r in responses:
                 seen = to_db_time(r.last_seen)
                 backend = clean_backend(r.backend)
@@ -285,7 +205,7 @@ class HistoryStore:
                 conn.execute(_UPSERT_PROFILE, (r.profile, backend, r.model, None, seen, seen))
 
     def end_run(self, run_id: str, status: RunStatus, result: str | None = None) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             cursor = conn.execute(
                 "UPDATE runs SET status = ?, result = ?, ended_at = ?, owner = NULL "
                 "WHERE run_id = ?",
@@ -298,7 +218,7 @@ class HistoryStore:
 
     def mark_interrupted_runs(self) -> list[str]:
         """Mark ``running`` runs whose owner process is gone as ``interrupted``; their ids."""
-        rows = self._conn().execute("SELECT run_id, owner FROM runs WHERE status = 'running'")
+        rows = self.db.conn().execute("SELECT run_id, owner FROM runs WHERE status = 'running'")
         dead = [
             row["run_id"]
             for row in rows.fetchall()
@@ -306,7 +226,7 @@ class HistoryStore:
         ]
         if not dead:
             return []
-        with self._write() as conn:
+        with self.db.write() as conn:
             for run_id in dead:
                 conn.execute(
                     "UPDATE runs SET status = 'interrupted', owner = NULL, "
@@ -330,10 +250,10 @@ class HistoryStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[RunSummary]:
-        return queries.list_runs(self._conn(), filter, sort, descending, limit, offset)
+        return queries.list_runs(self.db.conn(), filter, sort, descending, limit, offset)
 
     def count_runs(self, filter: RunFilter | None = None) -> int:
-        return queries.count_runs(self._conn(), filter)
+        return queries.count_runs(self.db.conn(), filter)
 
     def list_responses(
         self,
@@ -343,26 +263,26 @@ class HistoryStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[ResponseRecord]:
-        return queries.list_responses(self._conn(), filter, sort, descending, limit, offset)
+        return queries.list_responses(self.db.conn(), filter, sort, descending, limit, offset)
 
     def count_responses(self, filter: ResponseFilter | None = None) -> int:
-        return queries.count_responses(self._conn(), filter)
+        return queries.count_responses(self.db.conn(), filter)
 
     def get_run(self, run_id: str) -> RunSummary | None:
-        row = self._conn().execute(_SELECT_RUN, (run_id,)).fetchone()
+        row = self.db.conn().execute(_SELECT_RUN, (run_id,)).fetchone()
         return queries.run_from_row(row) if row else None
 
     def steps_of(self, run_id: str) -> list[StoredStep]:
-        rows = self._conn().execute(_SELECT_STEPS, (run_id,)).fetchall()
+        rows = self.db.conn().execute(_SELECT_STEPS, (run_id,)).fetchall()
         return [queries.step_from_row(row, self.files) for row in rows]
 
     def get_response(self, response_id: str) -> ResponseRecord | None:
-        row = self._conn().execute(_SELECT_RESPONSE, (response_id,)).fetchone()
+        row = self.db.conn().execute(_SELECT_RESPONSE, (response_id,)).fetchone()
         return queries.response_from_row(row) if row else None
 
     def profiles_used(self) -> list[str]:
         """Every profile name seen in runs or the ledger (for the view's profile filter)."""
-        rows = self._conn().execute("SELECT name FROM profiles ORDER BY name COLLATE NOCASE")
+        rows = self.db.conn().execute("SELECT name FROM profiles ORDER BY name COLLATE NOCASE")
         return [str(row[0]) for row in rows.fetchall()]
 
     def load_screenshot(self, step: StoredStep) -> bytes | None:
@@ -377,7 +297,7 @@ class HistoryStore:
     def step_screenshot(self, run_id: str, index: int) -> bytes | None:
         """The screenshot stored with step ``index`` of ``run_id``, if any. The console's
         timeline reads older steps back with this instead of keeping every step in memory."""
-        row = self._conn().execute(_SELECT_STEP_SCREENSHOT, (run_id, index)).fetchone()
+        row = self.db.conn().execute(_SELECT_STEP_SCREENSHOT, (run_id, index)).fetchone()
         if row is None or row[0] is None:
             return None
         path = self.files.find(row[0], row[1])
@@ -393,14 +313,14 @@ class HistoryStore:
 
     def delete_response_local(self, response_id: str) -> bool:
         """Remove a ledger entry (the response on the server is not touched)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             cursor = conn.execute("DELETE FROM responses WHERE response_id = ?", (response_id,))
             return cursor.rowcount > 0
 
     def delete_run(self, run_id: str) -> bool:
         """Delete a run, its steps and the screenshots no other step uses. A run another live
         process is still recording cannot be deleted."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             row = conn.execute(
                 "SELECT status, owner FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()

@@ -20,8 +20,8 @@ import pytest
 from pydantic import ValidationError
 
 from console_app.agent.turns import CallAnswer, RequestSettings, first_request, follow_up_request
+from console_app.api.calls import proposals
 from console_app.api.local_engine import LocalEngine
-from console_app.api.normalize import proposals
 from console_app.api.types import Response as ConsoleResponse
 from console_app.core.actions import Click, action_to_dict
 from console_app.core.dialect import wire_names

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from console_app.api.calls import proposals
 from console_app.api.client import ResponsesClient
 from console_app.api.errors import APIStatusError, NotFoundError
-from console_app.api.normalize import normalize_action, proposals
+from console_app.api.normalize import normalize_action
 from console_app.api.types import Response
-from console_app.core.actions import Click, Drag, Keypress, Point, build_action
+from console_app.core.action_fields import Point
+from console_app.core.actions import Click, Drag, Keypress, build_action
 from tests.conformance.conftest import SdkRunner
 from tests.conformance.recording_server import (
     MISSING_ID,

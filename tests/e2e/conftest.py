@@ -260,4 +260,3 @@ def monitor() -> Monitor:
 def screen_mapping(monitor: Monitor) -> ViewportMapping:
     """Model pixels == screen pixels on monitor 1."""
     return ViewportMapping(monitor.width, monitor.height, monitor)
-

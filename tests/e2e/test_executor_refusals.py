@@ -8,6 +8,7 @@ import pytest
 
 from console_app.capture.mapping import ViewportMapping
 from console_app.capture.monitors import Monitor
+from console_app.core.action_fields import Point
 from console_app.core.actions import (
     Action,
     Click,
@@ -15,7 +16,6 @@ from console_app.core.actions import (
     KeyDown,
     Keypress,
     Move,
-    Point,
     PointAndType,
     Scroll,
     TypeText,

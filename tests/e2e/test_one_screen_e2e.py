@@ -62,8 +62,6 @@ def window_title(window: str) -> str:
     return xdo("getwindowname", window, check=False)
 
 
-
-
 def grab_screen() -> np.ndarray:
     import mss
 

@@ -42,8 +42,6 @@ from tests.waiting import wait_for
 APP = Path(__file__).with_name("screen_truth_app.py")
 
 
-
-
 class App:
     def __init__(self, out: Path) -> None:
         self.out = out

@@ -96,9 +96,7 @@ def test_keys_injected_with_tmux_send_keys_cannot_approve(desk: TmuxDesk) -> Non
     ], decisions
 
 
-def test_the_terminal_is_found_after_a_tmux_reattach(
-    desk: TmuxDesk, backdrop: None
-) -> None:
+def test_the_terminal_is_found_after_a_tmux_reattach(desk: TmuxDesk, backdrop: None) -> None:
     first = desk.open_xterm(
         "first", "100x20+0+0", "tmux", "-L", desk.socket, "-f", "/dev/null",
         "new-session", "-s", "sup",

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from console_app.agent.decisions import ApprovalRequest, Approve
-from console_app.api.normalize import normalize_calls
+from console_app.api.calls import normalize_calls
 from console_app.api.types.items import ComputerCallItem
 from console_app.core.overlay import Banner, Crosshair, KeyChips
 from console_app.ui.console.approval_controller import ApprovalController

@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from console_app.core.action_fields import Point
 from console_app.core.actions import (
     Action,
     Click,
@@ -28,7 +29,6 @@ from console_app.core.actions import (
     MouseDown,
     MouseUp,
     Move,
-    Point,
     RightClick,
     Scroll,
     TypeText,

@@ -22,8 +22,8 @@ import pytest
 
 from console_app.agent import connection
 from console_app.agent.backend import close_backend, open_client
+from console_app.api.calls import proposals
 from console_app.api.errors import APIError
-from console_app.api.normalize import proposals
 from console_app.app import main
 from console_app.core.logs import setup_logging
 from console_app.core.records import ResponseRecord, RunInfo, StepRecord, Timings

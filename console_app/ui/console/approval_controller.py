@@ -12,7 +12,8 @@ Rules (each has a GUI test):
   mode Enter runs the edited action. Esc rejects with the feedback line's text; in edit mode
   Esc leaves edit mode. E toggles edit mode, S skips.
 * An edit is built with `core.actions.build_action`, so it is validated exactly like a model's
-  action; an invalid edit is shown inline and nothing is decided.
+  action; an invalid edit is shown inline and nothing is decided. The draft and what each kind
+  of action lets the human edit are `agent/edit_draft.py`.
 * Edit coordinates: view pixel → image pixel (the canvas) → model space (`ImageSpace`), i.e.
   viewport pixels, or 0–999 for a normalized profile.
 """
@@ -34,36 +35,13 @@ from console_app.agent.decisions import (
     Skip,
     Stop,
 )
-from console_app.core.actions import (
-    HOLDING_ACTION_TYPES,
-    ActionValidationError,
-    action_to_dict,
-    build_action,
-)
-from console_app.core.keys import chord_label, keys_from_wire
+from console_app.agent.edit_draft import EditDraft
+from console_app.core.actions import ActionValidationError
 from console_app.core.overlay import ImageSpace, Overlay, numbered, overlay_for
 from console_app.ui.console.approval_view import ApprovalBar
 from console_app.ui.widgets.overlay_painter import Style
 
 log = logging.getLogger(__name__)
-
-POINT_TYPES = frozenset(
-    {
-        "click",
-        "double_click",
-        "triple_click",
-        "right_click",
-        "move",
-        "mouse_down",
-        "mouse_up",
-        "scroll",
-        "hscroll",
-        "point_and_type",
-    }
-)
-TEXT_TYPES = frozenset({"type", "point_and_type"})
-KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
-
 
 BATCH_LINES = 12
 """At most this many actions of a batch are listed in the approval bar's note."""
@@ -84,19 +62,6 @@ def batch_listing(request: ApprovalRequest) -> str:
     if later:
         lines.append(f"   … and {later} more (all numbered on the image)")
     return "\n".join(lines)
-
-
-def editable_base(request: ApprovalRequest) -> dict[str, Any]:
-    """The dict an edit starts from: the normalised action, or the repaired raw call."""
-    proposal = request.proposal
-    if proposal.action is not None:
-        return action_to_dict(proposal.action)
-    try:
-        from console_app.api.normalize import normalize_action
-
-        return dict(normalize_action(proposal.raw))
-    except Exception:
-        return {k: v for k, v in proposal.raw.items() if v is not None}
 
 
 class ApprovalController(QObject):
@@ -122,8 +87,7 @@ class ApprovalController(QObject):
         self.space: ImageSpace | None = None
         self._future: asyncio.Future[Decision] | None = None
         self.editing = False
-        self._draft: dict[str, Any] = {}
-        self._clicks: list[tuple[int, int]] = []
+        self._draft = EditDraft({})
         self._set_idle()
         bar.approve_button.clicked.connect(self.approve)
         bar.approve_all_button.clicked.connect(self.approve_all)
@@ -198,7 +162,7 @@ class ApprovalController(QObject):
         self.request = None
         self._future = None
         self.editing = False
-        self._clicks = []
+        self._draft.clicks = []
         self.bar.title.setText("No action is waiting for approval.")
         self.bar.note.setVisible(False)
         self.bar.set_checks([])
@@ -333,45 +297,21 @@ class ApprovalController(QObject):
     def _enter_edit(self) -> None:
         assert self.request is not None
         self.editing = True
-        self._draft = editable_base(self.request)
-        self._clicks = []
-        kind = str(self._draft.get("type", self.request.proposal.kind))
-        hints = []
-        if kind in POINT_TYPES:
-            hints.append("Click on the screenshot to move the target.")
-        elif kind == "drag":
-            hints.append("Click the drag's start point on the screenshot, then its end point.")
-        text = keys = None
-        text_name = "Text"
-        if kind in TEXT_TYPES:
-            text = str(self._draft.get("text", ""))
-        elif kind == "navigate":
-            text, text_name = str(self._draft.get("url", "")), "URL"
-        if kind in KEY_TYPES:
-            raw_keys = self._draft.get("keys", [])
-            keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
-        elif kind in HOLDING_ACTION_TYPES:
-            # keys held during the pointer action: shown, and removable (empty: none held)
-            raw_keys = self._draft.get("keys") or []
-            keys = chord_label(raw_keys).lower() if isinstance(raw_keys, list) else str(raw_keys)
-            hints.append("Keys: held during the action (empty: none).")
-        if text is None and keys is None and not hints:
-            hints.append(f"A “{kind}” action has nothing to edit; approve, reject or skip it.")
-        hints.append("Enter runs the edited action; Esc leaves edit mode.")
-        self.bar.set_edit_fields(" ".join(hints), text, keys, text_name)
+        self._draft = EditDraft.start(self.request)
+        fields = self._draft.fields(str(self._draft.data.get("type", self.request.proposal.kind)))
+        self.bar.set_edit_fields(fields.hint, fields.text, fields.keys, fields.text_name)
         self.bar.edit_box.setVisible(True)
         self.bar.edit_button.setChecked(True)
-        if text is not None:
+        if fields.text is not None:
             self.bar.text_edit.setFocus()
             self.bar.text_edit.selectAll()
-        elif keys is not None:
+        elif fields.keys is not None:
             self.bar.keys_edit.setFocus()
             self.bar.keys_edit.selectAll()
 
     def _leave_edit(self) -> None:
         self.editing = False
-        self._draft = {}
-        self._clicks = []
+        self._draft = EditDraft({})
         self.bar.edit_box.setVisible(False)
         self.bar.edit_button.setChecked(False)
 
@@ -379,23 +319,11 @@ class ApprovalController(QObject):
         """A click on the screenshot (image pixels) while editing moves the target."""
         if not self.editing or self.space is None:
             return
-        kind = str(self._draft.get("type", ""))
-        point = self.space.to_model(ix, iy)
-        if kind == "drag":
-            self._clicks = [*self._clicks, point] if len(self._clicks) < 2 else [point]
-            if len(self._clicks) == 1:
-                self.bar.edit_hint.setText("Start set; now click the drag's end point.")
-            else:
-                (x1, y1), (x2, y2) = self._clicks
-                self._draft["path"] = [{"x": x1, "y": y1}, {"x": x2, "y": y2}]
-                self.bar.edit_hint.setText(
-                    "Drag moved. Enter runs it; click again to choose a new start."
-                )
-        elif kind in POINT_TYPES:
-            self._draft["x"], self._draft["y"] = point
-            self._clicks = [point]
-        else:
+        hint = self._draft.click(self.space.to_model(ix, iy))
+        if hint is None:
             return
+        if hint:
+            self.bar.edit_hint.setText(hint)
         self.bar.edit_error.clear()
         self._refresh()
 
@@ -405,27 +333,11 @@ class ApprovalController(QObject):
 
     def draft_data(self) -> dict[str, Any]:
         """The edited action as a dict (not yet validated)."""
-        data = dict(self._draft)
-        kind = str(data.get("type", ""))
-        if kind in TEXT_TYPES:
-            data["text"] = self.bar.text_edit.text()
-        if kind == "navigate":
-            data["url"] = self.bar.text_edit.text()
-        if kind in KEY_TYPES or kind in HOLDING_ACTION_TYPES:
-            data["keys"] = self.bar.keys_edit.text()
-        return data
+        return self._draft.with_fields(self.bar.text_edit.text(), self.bar.keys_edit.text())
 
     def build_edit(self) -> Any:
         """The validated edited action; raises `ActionValidationError` with a plain message."""
-        data = self.draft_data()
-        if str(data.get("type")) in HOLDING_ACTION_TYPES and not str(data.get("keys", "")).strip():
-            data.pop("keys", None)  # nothing held
-        elif str(data.get("type")) in KEY_TYPES | HOLDING_ACTION_TYPES:
-            try:
-                data["keys"] = keys_from_wire(data["keys"])
-            except ValueError as exc:
-                raise ActionValidationError(f"keys: {exc}", field="keys") from None
-        return build_action(data)
+        return self._draft.build(self.bar.text_edit.text(), self.bar.keys_edit.text())
 
     def confirm_edit(self) -> None:
         if not self.editing or not self.pending:

@@ -7,7 +7,6 @@ dark desktops alike. Labels sit on dark rounded plates and are nudged back insid
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +22,32 @@ from console_app.core.overlay import (
     Overlay,
     ScrollArrow,
     TextBubble,
+)
+from console_app.core.overlay_marks import (
+    ARROW_HEAD,
+    CENTRE_DOT,
+    CLICK_MARK_RADIUS,
+    CROSSHAIR_ARM,
+    CROSSHAIR_LABEL,
+    CROSSHAIR_RADIUS,
+    DRAG_END_LABEL,
+    DRAG_END_TEXT,
+    DRAG_START_LABEL,
+    DRAG_START_RADIUS,
+    DRAG_START_TEXT,
+    FOCUSED_FIELD_LABEL,
+    FOCUSED_FIELD_TEXT,
+    SCROLL_ARROW_HEAD,
+    SCROLL_LABEL,
+    SCROLL_RING_RADIUS,
+    arrow_head,
+    banner_text,
+    bubble_text,
+    chip_verb,
+    crosshair_label,
+    mark_centres,
+    scroll_label,
+    scroll_tip,
 )
 
 Style = Literal["proposed", "edited", "ghost"]
@@ -124,26 +149,24 @@ class OverlayPainter:
     def _crosshair(self, shape: Crosshair, color: QColor) -> None:
         c = self.t.map(shape.x, shape.y)
         path = QPainterPath()
-        path.addEllipse(c, 14, 14)
+        path.addEllipse(c, CROSSHAIR_RADIUS, CROSSHAIR_RADIUS)
+        near, far = CROSSHAIR_ARM
         for sx, sy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            path.moveTo(c + QPointF(sx * 6, sy * 6))
-            path.lineTo(c + QPointF(sx * 24, sy * 24))
+            path.moveTo(c + QPointF(sx * near, sy * near))
+            path.lineTo(c + QPointF(sx * far, sy * far))
         self._stroke(path, color)
         self.p.setPen(Qt.PenStyle.NoPen)
         self.p.setBrush(QBrush(color))
-        self.p.drawEllipse(c, 3, 3)
-        label = shape.label + (" (outside the screen!)" if shape.outside else "")
-        self._label(label, c + QPointF(20, 18), color)
+        self.p.drawEllipse(c, CENTRE_DOT, CENTRE_DOT)
+        self._label(crosshair_label(shape), c + QPointF(*CROSSHAIR_LABEL), color)
 
     def _marks(self, shape: ClickMarks, color: QColor) -> None:
         metrics = QFontMetricsF(self.p.font())
-        for mx, my, number in shape.marks:
-            # Marks sit further out on screen than in the image, so they never hide the target.
-            angle = math.atan2(my - shape.y, mx - shape.x)
-            c = self.t.map(shape.x, shape.y) + QPointF(34 * math.cos(angle), 34 * math.sin(angle))
+        for mx, my, number in mark_centres(shape, self.t.scale):
+            c = self.t.map(mx, my)
             self.p.setPen(QPen(_HALO, 2))
             self.p.setBrush(QBrush(color))
-            self.p.drawEllipse(c, 10, 10)
+            self.p.drawEllipse(c, CLICK_MARK_RADIUS, CLICK_MARK_RADIUS)
             self.p.setPen(QColor(255, 255, 255))
             text = str(number)
             self.p.drawText(
@@ -162,36 +185,35 @@ class OverlayPainter:
         self._stroke(path, color, 3.0)
         self._arrow_head(points[-2], points[-1], color)
         start = QPainterPath()
-        start.addEllipse(points[0], 7, 7)
+        start.addEllipse(points[0], DRAG_START_RADIUS, DRAG_START_RADIUS)
         self._stroke(start, color)
-        self._label("start", points[0] + QPointF(12, -26), color)
-        self._label("release", points[-1] + QPointF(12, 8), color)
+        self._label(DRAG_START_TEXT, points[0] + QPointF(*DRAG_START_LABEL), color)
+        self._label(DRAG_END_TEXT, points[-1] + QPointF(*DRAG_END_LABEL), color)
 
-    def _arrow_head(self, tail: QPointF, tip: QPointF, color: QColor, size: float = 16) -> None:
-        angle = math.atan2(tip.y() - tail.y(), tip.x() - tail.x())
+    def _arrow_head(
+        self, tail: QPointF, tip: QPointF, color: QColor, size: float = ARROW_HEAD
+    ) -> None:
         head = QPainterPath(tip)
-        for side in (-1, 1):
-            a = angle + math.pi + side * math.radians(28)
-            head.lineTo(tip + QPointF(size * math.cos(a), size * math.sin(a)))
+        for end in arrow_head((tail.x(), tail.y()), (tip.x(), tip.y()), size):
+            head.lineTo(QPointF(*end))
             head.moveTo(tip)
         self._stroke(head, color, 3.0)
 
     def _scroll(self, shape: ScrollArrow, color: QColor) -> None:
         origin = self.t.map(shape.x, shape.y)
-        tip = origin + QPointF(shape.dx, shape.dy)  # fixed on-screen length
+        tip = self.t.map(*scroll_tip(shape, self.t.scale))  # fixed on-screen length
         path = QPainterPath(origin)
         path.lineTo(tip)
         self._stroke(path, color, 4.0)
-        self._arrow_head(origin, tip, color, 18)
+        self._arrow_head(origin, tip, color, SCROLL_ARROW_HEAD)
         ring = QPainterPath()
-        ring.addEllipse(origin, 9, 9)
+        ring.addEllipse(origin, SCROLL_RING_RADIUS, SCROLL_RING_RADIUS)
         self._stroke(ring, color)
-        where = " (at the pointer)" if shape.at_pointer else ""
-        self._label(f"scroll {shape.label}{where}", origin + QPointF(16, -30), color)
+        self._label(scroll_label(shape), origin + QPointF(*SCROLL_LABEL), color)
 
     def _bubble(self, shape: TextBubble, color: QColor) -> None:
         metrics = QFontMetricsF(self.p.font())
-        text = "“" + shape.text.replace("\n", " ⏎ ") + "”"
+        text = bubble_text(shape)
         width = min(metrics.horizontalAdvance(text) + 24, self.bounds.width() * 0.8)
         height = metrics.height() + 14
         if shape.anchor is None:
@@ -212,14 +234,14 @@ class OverlayPainter:
         shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width() - 20)
         self.p.drawText(rect.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter, shown)
         if shape.anchor is None:
-            self._label("type into the focused field", rect.topLeft() + QPointF(0, -30))
+            self._label(FOCUSED_FIELD_TEXT, rect.topLeft() + QPointF(*FOCUSED_FIELD_LABEL))
 
     def _chips(self, shape: KeyChips) -> None:
         font = QFont(self.font)
         font.setPointSizeF(self.font.pointSizeF() * 1.3)
         self.p.setFont(font)
         metrics = QFontMetricsF(font)
-        verb = {"press": "press", "hold": "hold down", "release": "release"}[shape.verb]
+        verb = chip_verb(shape)
         widths = [metrics.horizontalAdvance(k) + 26 for k in shape.keys]
         verb_width = metrics.horizontalAdvance(verb) + 12
         total = verb_width + sum(widths) + 10 * len(widths)
@@ -247,8 +269,7 @@ class OverlayPainter:
 
     def _banner(self, shape: Banner) -> None:
         metrics = QFontMetricsF(self.p.font())
-        prefix = {"url": "go to  ", "error": "⚠ ", "final": "", "info": ""}[shape.tone]
-        text = prefix + shape.text
+        text = banner_text(shape)
         width = min(metrics.horizontalAdvance(text) + 32, self.bounds.width() - 16)
         rect = QRectF(
             self.bounds.center().x() - width / 2,

@@ -367,9 +367,7 @@ async def test_a_blank_capture_is_never_sent_to_the_model() -> None:
         return "stop"
 
     screen = ProbingScreen(lambda: np.zeros((H, W), np.uint8))
-    loop, model, computer, _, _ = make_loop(
-        [call(CLICK)], screen, auto=True, on_problem=on_problem
-    )
+    loop, model, computer, _, _ = make_loop([call(CLICK)], screen, auto=True, on_problem=on_problem)
     result = await loop.run("task")
     assert result.status == "stopped"
     assert model.requests == [] and computer.executed == []

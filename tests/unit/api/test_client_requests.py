@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from console_app.api.calls import proposals
 from console_app.api.client import DEFAULT_BASE_URL, ResponsesClient
 from console_app.api.errors import (
     APIError,
@@ -22,7 +23,6 @@ from console_app.api.errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from console_app.api.normalize import proposals
 from console_app.api.types import CreateParams, DeleteResult, Response
 from console_app.api.types.items import screenshot_output, user_message
 from console_app.core.actions import Click

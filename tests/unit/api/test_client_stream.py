@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from console_app.api.calls import proposals
 from console_app.api.errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -16,7 +17,6 @@ from console_app.api.errors import (
     NotFoundError,
     ServerError,
 )
-from console_app.api.normalize import proposals
 from console_app.api.types import StreamEvent
 from console_app.core.actions import Click
 from tests.unit.api.conftest import ClientFactory

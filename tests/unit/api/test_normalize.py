@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from console_app.api.normalize import normalize_action, normalize_call, proposals
+from console_app.api.calls import normalize_call, proposals
+from console_app.api.normalize import normalize_action
 from console_app.api.types import ComputerCallItem, Response
+from console_app.core.action_fields import Point
 from console_app.core.actions import (
     Action,
     ActionValidationError,
@@ -26,7 +28,6 @@ from console_app.core.actions import (
     MouseUp,
     Move,
     Navigate,
-    Point,
     PointAndType,
     RightClick,
     Screenshot,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from console_app.api.normalize import normalize_call, normalize_calls
+from console_app.api.calls import normalize_call, normalize_calls
 from console_app.api.types.items import ComputerCallItem
 from console_app.core.actions import action_to_dict
 

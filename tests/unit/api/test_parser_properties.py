@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from console_app.api.answers import parse_model
+from console_app.api.calls import normalize_call, proposals
 from console_app.api.errors import APIResponseValidationError
-from console_app.api.normalize import normalize_call, proposals
 from console_app.api.types import ComputerCallItem, Response
 from console_app.core.actions import ActionValidationError, build_action
 from console_app.core.proposal import ProposedAction

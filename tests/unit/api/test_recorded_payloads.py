@@ -12,7 +12,7 @@ from typing import Any
 from openai.types.responses import ResponseOutputItem
 from pydantic import TypeAdapter
 
-from console_app.api.normalize import normalize_calls, proposals
+from console_app.api.calls import normalize_calls, proposals
 from console_app.api.sse import iter_events
 from console_app.api.types import Response
 from console_app.api.types.items import ComputerCallItem

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from console_app.api.normalize import normalize_call, proposals
+from console_app.api.calls import normalize_call, proposals
 from console_app.api.types import (
     ComputerCallItem,
     ComputerTool,

@@ -58,7 +58,7 @@ def test_a_dialog_is_significant() -> None:
     b[100:200, 100:300] = 50
     change = compare(a, b)
     assert change.significant
-    (x, y, w, h), = change.regions
+    ((x, y, w, h),) = change.regions
     assert (x, y) == (200, 200) and w > SMALL_REGION and h > SMALL_REGION
 
 

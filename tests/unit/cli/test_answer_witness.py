@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from console_app.agent.decisions import ApprovalRequest, Approve, Reject
-from console_app.api.normalize import normalize_call
+from console_app.api.calls import normalize_call
 from console_app.api.types.items import ComputerCallItem
 from console_app.cli.terminal import NOT_TYPED_HERE, ask_human
 from console_app.cli.terminal_approver import TerminalApprover

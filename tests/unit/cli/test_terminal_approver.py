@@ -8,10 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from console_app.agent.decisions import ApprovalRequest, Approve, Edit, Reject, Skip, Stop
-from console_app.api.normalize import normalize_call
+from console_app.api.calls import normalize_call
 from console_app.api.types.items import ComputerCallItem
 from console_app.cli.terminal_approver import TerminalApprover, edit_action
-from console_app.core.actions import Click, Drag, Keypress, Point, TypeText
+from console_app.core.action_fields import Point
+from console_app.core.actions import Click, Drag, Keypress, TypeText
 
 
 def request(action: dict, checks: list[dict] | None = None) -> ApprovalRequest:

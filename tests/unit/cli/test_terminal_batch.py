@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 
 from console_app.agent.decisions import ApprovalRequest, Approve
-from console_app.api.normalize import normalize_calls
+from console_app.api.calls import normalize_calls
 from console_app.api.types.items import ComputerCallItem
 from console_app.cli.terminal_approver import TerminalApprover
 

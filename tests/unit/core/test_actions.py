@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from console_app.core.action_fields import Point
 from console_app.core.actions import (
     ACTION_TYPES,
     FINAL_ACTION_TYPES,
@@ -28,7 +29,6 @@ from console_app.core.actions import (
     MouseUp,
     Move,
     Navigate,
-    Point,
     PointAndType,
     RightClick,
     Screenshot,

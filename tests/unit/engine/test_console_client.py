@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from console_app.api.calls import proposals
 from console_app.api.client import ResponsesClient
 from console_app.api.errors import BadRequestError, ConflictError, NotFoundError
-from console_app.api.normalize import proposals
 from console_app.api.types import ComputerTool, CreateParams
 from console_app.api.types.items import screenshot_output, user_message
 from console_app.core.actions import Click, Keypress, Terminate

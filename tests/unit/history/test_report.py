@@ -138,7 +138,9 @@ def numbers(svg: str, element: str, attribute: str) -> list[float]:
 
 def test_overlay_coordinates_follow_the_coordinate_space() -> None:
     pixels = overlay_svg({"type": "click", "x": 100, "y": 50}, (400, 300))
-    assert numbers(pixels, "circle", "cx")[0] == 100 and numbers(pixels, "circle", "cy")[0] == 50
+    # a pixel coordinate names a cell, drawn at its centre (the console's convention)
+    assert numbers(pixels, "circle", "cx")[0] == 100.5
+    assert numbers(pixels, "circle", "cy")[0] == 50.5
     assert 'viewBox="0 0 400 300"' in pixels
     normalized = overlay_svg({"type": "click", "x": 500, "y": 250}, (400, 300), normalized=True)
     assert (
@@ -150,17 +152,17 @@ def test_overlay_coordinates_follow_the_coordinate_space() -> None:
 def test_overlay_marks_per_action_type() -> None:
     size = (800, 600)
     drag = overlay_svg({"type": "drag", "path": [{"x": 1, "y": 2}, {"x": 300, "y": 400}]}, size)
-    assert 'points="1.0,2.0 300.0,400.0"' in drag and "marker-end" in drag
+    assert 'points="1.5,2.5 300.5,400.5"' in drag and 'class="head"' in drag
     down = overlay_svg({"type": "scroll", "x": 400, "y": 300, "scroll_y": 5}, size)
     (x1, y1, x2, y2) = [numbers(down, "line", a)[0] for a in ("x1", "y1", "x2", "y2")]
-    assert x1 == x2 == 400 and y2 > y1  # scroll_y > 0 → an arrow pointing down
+    assert x1 == x2 == 400.5 and y2 > y1  # scroll_y > 0 → an arrow pointing down
     assert "scroll down 5" in down
     left = overlay_svg({"type": "hscroll", "scroll_x": -2}, size)
     assert numbers(left, "line", "x2")[0] < numbers(left, "line", "x1")[0]
     keys = overlay_svg({"type": "keypress", "keys": ["ctrl", "alt", "t"]}, size)
-    assert keys.count("<rect") == 3 and ">ctrl<" in keys and ">t<" in keys
+    assert keys.count("<rect") == 3 and ">Ctrl<" in keys and ">T<" in keys
     typed = overlay_svg({"type": "point_and_type", "x": 50, "y": 60, "text": "abc"}, size)
-    assert "mark-click" in typed and "⌨ abc" in typed
+    assert "mark-click" in typed and "“abc”" in typed
     edited = overlay_svg(
         {"type": "click", "x": 10, "y": 10}, size, edited={"type": "click", "x": 20, "y": 20}
     )

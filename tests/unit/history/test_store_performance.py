@@ -92,7 +92,7 @@ def test_a_page_of_runs_among_ten_thousand(store: HistoryStore) -> None:
         store.record_step(step(run.run_id, 0))
     per_run_ms = (time.perf_counter() - started) / 200 * 1000
     # the rest straight through SQL to keep the test short (begin_run is measured above)
-    with store._write() as conn:
+    with store.db.write() as conn:
         conn.executemany(
             "INSERT INTO runs (run_id, task, profile, backend, status, started_at) "
             "VALUES (?, ?, ?, ?, 'succeeded', ?)",

@@ -181,7 +181,7 @@ def test_the_ledger_upserts_and_normalises_created_at(store: HistoryStore) -> No
     assert entry is not None
     assert (entry.status, entry.backend, entry.run_id) == ("completed", "http://b", "run_x")
     # ledger writes skip the fsync; steps written afterwards on this connection must not
-    assert store._conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.db.conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert entry.created_at == "2023-11-14T22:13:20.000000Z"
     store.record_response(
         ResponseRecord(
