@@ -13,6 +13,31 @@ LINE = re.compile(r"^(PASS|WARN|FAIL) (\w+): (.*) \[\d+\.\d s\]$")
 SCREEN = "-screen 0 1920x1080x24 -nolisten tcp"
 
 
+def free_display(start: int = 200) -> int:
+    """A display number no X server on this machine uses, for ``xvfb-run -n`` in a root.
+
+    ``xvfb-run -a`` inside the root only sees the root's own lock files, but X's abstract
+    socket (``@/tmp/.X11-unix/X<n>``) is shared with the host: a root's Xvfb on :99 beside a
+    host Xvfb on :99 lets the root's clients reach the *host's* server — and lose it (the
+    console exits) when that server stops. So the number is chosen here, against the host's
+    lock files, socket files and abstract sockets."""
+    unix = Path("/proc/net/unix").read_text(errors="replace")
+    for number in range(start, start + 1000):
+        taken = (
+            Path(f"/tmp/.X{number}-lock").exists()
+            or Path(f"/tmp/.X11-unix/X{number}").exists()
+            or f"@/tmp/.X11-unix/X{number}\n" in unix
+        )
+        if not taken:
+            return number
+    raise RuntimeError("no free X display number")
+
+
+def xvfb_run(server_args: str) -> str:
+    """``xvfb-run`` for a script inside a root, on a display number free on the host."""
+    return f'xvfb-run -n {free_display()} -s "{server_args}"'
+
+
 def version() -> str:
     with (ROOT / "pyproject.toml").open("rb") as handle:
         value: str = tomllib.load(handle)["project"]["version"]

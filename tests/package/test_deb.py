@@ -32,6 +32,7 @@ from tests.package.installer import (
     assert_all_pass,
     parse_self_test,
     version,
+    xvfb_run,
 )
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(1200)]
@@ -191,7 +192,7 @@ def test_self_test_passes_under_xvfb_run_in_the_root(installed: CleanRoot) -> No
     result = installed.run(
         "apt-get install -y -q --no-install-recommends xvfb xauth >/tmp/xvfb.log 2>&1"
         " || { cat /tmp/xvfb.log; exit 1; }\n"
-        f'cd /root\nxvfb-run -a -s "{SCREEN}" console-app --self-test\n',
+        f"cd /root\n{xvfb_run(SCREEN)} console-app --self-test\n",
         timeout=900,
     )
     NOTES.append("self-test under xvfb-run in the root:\n" + result.stdout.strip())

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from tests.package.clean_root import NOTES, CleanRoot, host_suite
-from tests.package.installer import ROOT, SCREEN, version
+from tests.package.installer import ROOT, SCREEN, version, xvfb_run
 from tests.package.previous import PREVIOUS_RELEASE, previous_deb
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(1200)]
@@ -60,16 +60,20 @@ SETTINGS = {
     ],
 }
 
+
 # One X server and one D-Bus session with an unlocked Secret Service around a script.
 # stderr (D-Bus daemon chatter included) goes to a file, shown only when the script fails, so
 # the blocks the tests parse from stdout hold nothing else.
 # "-retro" gives the root window X's stipple instead of flat black: a desktop with wallpaper.
 # The console never sends a capture that is one flat colour (a screen it cannot see).
-SESSION = (
-    f'xvfb-run -a -s "{SCREEN} -retro" dbus-run-session -- sh -eu -c '
-    "'printf secret | gnome-keyring-daemon --unlock --components=secrets >/dev/null; . /tmp/s.sh'"
-    " 2>/tmp/session.err || { status=$?; cat /tmp/session.err; exit $status; }"
-)
+def session_command() -> str:
+    return (
+        f"{xvfb_run(SCREEN + ' -retro')} dbus-run-session -- sh -eu -c "
+        "'printf secret | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
+        ". /tmp/s.sh' 2>/tmp/session.err || { status=$?; cat /tmp/session.err; exit $status; }"
+    )
+
+
 ENGINE_UP = (
     f"CONSOLE_ENGINE_TOKEN={TOKEN} console-app engine --port {PORT} --ready-file /tmp/ready"
     " --data-dir /tmp/lab-engine >/tmp/lab-engine.log 2>&1 &\n"
@@ -81,7 +85,7 @@ ENGINE_DOWN = "kill $! 2>/dev/null || true; rm -f /tmp/ready\n"
 
 def in_session(root: CleanRoot, script: str, timeout: float = 600) -> str:
     (root.path / "tmp" / "s.sh").write_text(script)
-    result = root.run(SESSION + "\n", timeout=timeout)
+    result = root.run(session_command() + "\n", timeout=timeout)
     assert result.returncode == 0, result.stdout[-6000:]
     return result.stdout
 
@@ -210,11 +214,14 @@ def test_first_start_shows_the_window_before_the_engine_loads(old_root: CleanRoo
         "  log=$home/.local/state/operator-console/log/console.log\n"
         "  for i in $(seq 600); do grep -q 'local engine ready' $log 2>/dev/null && break;"
         " sleep 0.1; done\n"
-        "  kill $pid; wait $pid 2>/dev/null || true\n"
+        # A console that is gone before it is told to stop exited on its own: say how.
+        "  kill $pid 2>/dev/null || echo GONE-$n; wait $pid && echo RC-$n-0 || echo RC-$n-$?\n"
+        '  echo "OUT-$n-BEGIN"; tail -c 3000 /tmp/first-$n.log; echo "OUT-$n-END"\n'
         '  echo "LOG-$n-BEGIN"; cut -c1-200 $log; echo "LOG-$n-END"\n'
         "done\n"
     )
     output = in_session(old_root, script)
+    assert "GONE-" not in output, f"the console exited before it was stopped:\n{output[-6000:]}"
     shown = [int(m) for m in re.findall(r"^SHOWN-\d (\d+)$", output, re.MULTILINE)]
     assert len(shown) == 2, output[-3000:]
     NOTES.append(f"first start, launch → window visible: {shown[0]} ms, {shown[1]} ms")
