@@ -159,7 +159,7 @@ class Models:
 
     def _decode(self, probs: Any, *, steps_per_pixel: float, crop_scale: float) -> Recognised:
         best = probs.argmax(axis=1)
-        confidence = probs.max(axis=1)
+        confidence = probs[np.arange(len(best)), best]  # the max, without a second pass
         keep = best != 0
         keep[1:] &= best[1:] != best[:-1]
         indices = np.flatnonzero(keep)
