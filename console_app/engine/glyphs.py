@@ -118,7 +118,9 @@ def outline_edges(pixels: Pixels, *, prune: bool = True) -> Pixels:
     _count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
     keep = (stats[:, cv2.CC_STAT_WIDTH] >= MIN_SIDE) & (stats[:, cv2.CC_STAT_HEIGHT] >= MIN_SIDE)
     keep[0] = False  # the background
-    return np.where(keep, 255, 0).astype(np.uint8)[labels]
+    lookup = np.where(keep, 255, 0).astype(np.uint8)
+    pruned: Pixels = lookup[labels]
+    return pruned
 
 
 def _same(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
