@@ -53,11 +53,14 @@ async def read_line(prompt: str, reader: Callable[[str], str] = input) -> str:
 
     def read() -> None:
         try:
-            line = reader(prompt)
+            line: str | None = reader(prompt)
+            error: BaseException | None = None
         except BaseException as exc:  # EOFError, KeyboardInterrupt: hand them to the waiter
-            loop.call_soon_threadsafe(_settle, answer, None, exc)
-        else:
-            loop.call_soon_threadsafe(_settle, answer, line, None)
+            line, error = None, exc
+        # The waiter may be gone: the run ended (its loop closed) while the prompt still
+        # waited for a line; the line then answers nothing.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, answer, line, error)
 
     threading.Thread(target=read, name="terminal-prompt", daemon=True).start()
     return await answer

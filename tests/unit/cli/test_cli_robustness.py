@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,31 @@ async def test_eof_at_the_prompt_is_passed_on() -> None:
 
     with pytest.raises(EOFError):
         await read_line("? ", closed)
+
+
+def test_a_line_typed_after_the_run_ended_answers_nothing_and_raises_nothing() -> None:
+    """The prompt's thread outlives the run (stdin cannot be interrupted): a line that arrives
+    after the loop closed is dropped, not an exception in a thread."""
+    release = threading.Event()
+    finished = threading.Event()
+    failures: list[BaseException | None] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: failures.append(args.exc_value)
+
+    def slow(prompt: str) -> str:
+        release.wait(10)
+        finished.set()
+        return "too late"
+
+    async def run() -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(read_line("? ", slow), 0.05)
+
+    try:
+        asyncio.run(run())  # the run ends, its loop closes, the prompt still waits
+        release.set()
+        assert finished.wait(10)
+        time.sleep(0.2)  # the thread hands its line to the closed loop now
+    finally:
+        threading.excepthook = previous
+    assert failures == []
