@@ -100,23 +100,6 @@ class ScreenText:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, OcrResult] = OrderedDict()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="buttons")
-        # The OCR returns the very same line objects for unchanged text: shift each once.
-        self._unpadded: dict[tuple[int, int, int], tuple[TextLine, TextLine | None]] = {}
-
-    def _unpad(self, lines: Iterable[TextLine], width: int, height: int) -> tuple[TextLine, ...]:
-        memo: dict[tuple[int, int, int], tuple[TextLine, TextLine | None]] = {}
-        out: list[TextLine] = []
-        for line in lines:
-            key = (id(line), width, height)
-            found = self._unpadded.get(key)
-            if found is None or found[0] is not line:
-                shifted = unpad_lines((line,), PAD, width, height)
-                found = (line, shifted[0] if shifted else None)
-            memo[key] = found  # holds ``line``: its id cannot be reused while memoised
-            if found[1] is not None:
-                out.append(found[1])
-        self._unpadded = memo
-        return tuple(out)
 
     def read(self, shot: Screenshot) -> OcrResult:
         with self._lock:
@@ -128,7 +111,7 @@ class ScreenText:
         # the GIL); the OCR has to finish before the labels can be chosen.
         finding = self._pool.submit(_timed, find_buttons, shot.pixels)
         base = self.ocr.read(pad_screenshot(shot))
-        lines = self._unpad(base.lines, shot.width, shot.height)
+        lines = unpad_lines(base.lines, PAD, shot.width, shot.height)
         buttons, find_seconds = finding.result()
         started = time.perf_counter()
         labels = labels_to_read(shot.pixels, buttons, lines)
