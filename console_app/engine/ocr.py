@@ -110,7 +110,8 @@ class OcrResult:
 class OcrReader:
     """The process-wide OCR. ``read(shot)`` blocks: call it from a worker thread (the planner
     runs in one), never on the event loop. Thread-safe. ``reuse=False`` turns the content
-    caches off (every tile and line is computed again; for tests and the bench)."""
+    caches off (every tile and line is computed again; for tests and the bench); ``models``:
+    networks already loaded (another recogniser, for tests and the quantizer)."""
 
     def __init__(
         self,
@@ -119,11 +120,15 @@ class OcrReader:
         reuse: bool = True,
         det_scale: float = DET_SCALE,
         workers: int | None = None,
+        models: Models | None = None,
     ) -> None:
-        self._models: Models | None = None
+        self._models: Models | None = models
         self._load_error: BaseException | None = None
         self._loading: threading.Thread | None = None
         self._loaded = threading.Event()
+        if models is not None:
+            self._loading = threading.current_thread()  # nothing to load
+            self._loaded.set()
         self._start_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -221,18 +226,18 @@ class OcrReader:
     def recognize(
         self, crops: Sequence[Any], *, pad_to: int | None = None
     ) -> list[tuple[str, float]]:
-        """Text and score of each BGR crop, read as one line (no detection): for a second
-        pass on crops the caller chose (e.g. enlarged single-glyph buttons). Uses the loaded
-        models, the line cache and every core, like `read`; ``pad_to``: see
-        `Models.recognize`."""
+        """Text and score of each BGR crop, read as one line (no detection) by the float
+        recogniser (`Models.read_label`): for a second pass on crops the caller chose (the
+        enlarged labels of single-glyph buttons). Uses the loaded models, the line cache and
+        every core, like `read`; ``pad_to``: see `Models.recognize`."""
         models = self._wait_loaded()
-        salt = b"rec" if pad_to is None else b"rec-pad%d" % pad_to
+        salt = b"label" if pad_to is None else b"label-pad%d" % pad_to
         keys = [pixel_key(crop, salt) for crop in crops]
         found: list[Recognised | None] = [self.crops.get(k) if self.reuse else None for k in keys]
         todo = [i for i, r in enumerate(found) if r is None]
         for i, recognised in zip(
             todo,
-            self._map(lambda i: models.recognize(crops[i], pad_to), todo),
+            self._map(lambda i: models.read_label(crops[i], pad_to), todo),
             strict=True,
         ):
             found[i] = recognised

@@ -9,7 +9,10 @@ only a little:
   runs both networks once so the first real screen pays no first-run allocations;
 * **detection** (`detect`) runs on an image already reduced by the caller; its boxes are
   axis-aligned (screen text is upright: no angle classifier, no rotated crops);
-* **recognition** (`recognize`) reads crops of the *original* pixels, one crop per inference,
+* **recognition** (`recognize`) runs the recogniser with its convolutions in 8-bit integers
+  (`REC_MODEL`, made from RapidOCR's float model by ``packaging/quantize_ocr.py``: 0.68× the
+  time per line, and at least as accurate on screen text, see ``docs/local-engine.md``); it
+  reads crops of the *original* pixels, one crop per inference,
   padded (as the model was trained: zeros after normalisation) to a width that depends only
   on that crop: a crop's text and score are a function of
   its own pixels and nothing else (in a batch, onnxruntime's results differ in the last bits
@@ -38,12 +41,15 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
-DET_MODEL = "PP-OCRv6_det_small.onnx"
-REC_MODEL = "PP-OCRv6_rec_small.onnx"
+DET_MODEL = "PP-OCRv6_det_small.onnx"  # from RapidOCR's wheel
+REC_SOURCE = "PP-OCRv6_rec_small.onnx"  # RapidOCR's float recogniser, what REC_MODEL is made from
+REC_MODEL = "PP-OCRv6_rec_small.int8.onnx"  # in resources/ocr/ (shipped with the console)
 REC_HEIGHT = 48
+REC_INPUT = "x"  # the recognisers' input tensor
 REC_WIDTH_STEP = 32  # a crop's input is padded to a multiple of this
 REC_MIN_WIDTH = 64
 REC_MAX_WIDTH = 48 * 120  # longer lines are squeezed (a 1280-px line of 8-px text fits)
+LABEL_WARM_WIDTH = 96  # the width button labels are padded to (at least: engine/glyphs.py)
 DET_THRESHOLD = 0.3  # probability that a pixel belongs to text
 BOX_THRESHOLD = 0.5  # mean probability inside a box for it to count
 UNCLIP_RATIO = 1.4  # RapidOCR uses 1.6 on whole images; tiles at 1120 px give fatter kernels
@@ -61,6 +67,16 @@ def model_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the rapidocr package (which ships the OCR models) is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def rec_model_path() -> Path:
+    """The recogniser the engine runs: ``resources/ocr/`` of a checkout, or the copy of
+    ``resources/`` that the wheel and the installed app carry as ``console_app/_resources``."""
+    package = Path(__file__).resolve().parent.parent  # console_app/
+    for resources in (package / "_resources", package.parent / "resources"):
+        if (resources / "ocr" / REC_MODEL).exists():
+            return resources / "ocr" / REC_MODEL
+    raise RuntimeError(f"the OCR recogniser {REC_MODEL} is missing (resources/ocr/)")
 
 
 @dataclass(frozen=True)
@@ -85,12 +101,15 @@ class Recognised:
 
 
 class Models:
-    """Both sessions. Thread-safe: onnxruntime sessions may run concurrently."""
+    """Both sessions. Thread-safe: onnxruntime sessions may run concurrently. ``directory``:
+    where the detector is (RapidOCR's models); ``recogniser``: the recogniser's file
+    (`rec_model_path` unless given: the quantizer passes the float source)."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, recogniser: Path | None = None) -> None:
         import onnxruntime as ort
 
         directory = directory or model_dir()
+        recogniser = recogniser or rec_model_path()
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 1  # parallelism is the caller's: one crop per thread
@@ -99,20 +118,25 @@ class Models:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
-        # Building a session releases the GIL: build both at once, on two cores.
-        with ThreadPoolExecutor(1, thread_name_prefix="ocr-load") as pool:
-            det = pool.submit(
-                ort.InferenceSession, str(directory / DET_MODEL), options, providers=providers
-            )
-            self.rec = ort.InferenceSession(
-                str(directory / REC_MODEL), options, providers=providers
-            )
+
+        def session(path: Path) -> Any:
+            return ort.InferenceSession(str(path), options, providers=providers)
+
+        # Building a session releases the GIL: build them at once, on every core.
+        with ThreadPoolExecutor(2, thread_name_prefix="ocr-load") as pool:
+            det = pool.submit(session, directory / DET_MODEL)
+            labels = pool.submit(session, directory / REC_SOURCE)
+            self.rec = session(recogniser)
             self.det = det.result()
+            self.label_rec = labels.result()
         self._det_in = self.det.get_inputs()[0].name
-        self._rec_in = self.rec.get_inputs()[0].name
+        for rec in (self.rec, self.label_rec):
+            if [i.name for i in rec.get_inputs()] != [REC_INPUT]:
+                raise RuntimeError(f"a recogniser's input is not {REC_INPUT!r}")
         meta = self.rec.get_modelmeta().custom_metadata_map
         # Class 0 is the CTC blank; the last class is a space.
         self.charset: tuple[str, ...] = ("", *meta["character"].splitlines(), " ")
+        self.rec_precision = meta.get("console_app.precision", "float32")
 
     def warm(self) -> None:
         """Run both networks once (the first inference allocates and plans)."""
@@ -120,6 +144,7 @@ class Models:
         cv2.putText(blank, "ok", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
         self.detect(blank)
         self.recognize(blank[10:50])
+        self.read_label(blank[10:50], LABEL_WARM_WIDTH)
 
     # ------------------------------------------------------------------ detection
 
@@ -140,21 +165,23 @@ class Models:
         """Text of one crop read as one line. Its input is padded to a multiple of
         `REC_WIDTH_STEP`, or, with ``pad_to``, to exactly that width (a wider crop is
         squeezed to it)."""
+        return self._read(self.rec, crop, pad_to)
+
+    def read_label(self, crop: Image, pad_to: int | None = None) -> Recognised:
+        """Like `recognize`, with the float recogniser: for the enlarged labels of
+        single-glyph buttons. A lone thin symbol is where 8-bit convolutions lose a stroke
+        (``-`` read as ``•``), and the glyph pass's rules were tuned on the float model's
+        readings; there are few labels and they are small."""
+        return self._read(self.label_rec, crop, pad_to)
+
+    def _read(self, session: Any, crop: Image, pad_to: int | None) -> Recognised:
         height, width = crop.shape[:2]
         if height < 1 or width < 1:
             return Recognised("", 0.0, ())
-        target = min(REC_MAX_WIDTH, max(1, math.ceil(REC_HEIGHT * width / height)))
-        if pad_to is not None:
-            target = min(target, pad_to)
-            padded_width = pad_to
-        else:
-            padded_width = max(REC_MIN_WIDTH, math.ceil(target / REC_WIDTH_STEP) * REC_WIDTH_STEP)
-        resized = cv2.resize(crop, (target, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-        tensor = np.zeros((1, 3, REC_HEIGHT, padded_width), np.float32)
-        tensor[0, :, :, :target] = _normalise(resized)
-        probs = self.rec.run(None, {self._rec_in: tensor})[0][0]
+        tensor, target = rec_input(crop, pad_to)
+        probs = session.run(None, {REC_INPUT: tensor})[0][0]
         return self._decode(
-            probs, steps_per_pixel=probs.shape[0] / padded_width, crop_scale=width / target
+            probs, steps_per_pixel=probs.shape[0] / tensor.shape[3], crop_scale=width / target
         )
 
     def _decode(self, probs: Any, *, steps_per_pixel: float, crop_scale: float) -> Recognised:
@@ -171,6 +198,21 @@ class Models:
         pixels_per_step = 1.0 / steps_per_pixel
         columns = tuple(float((i + 0.5) * pixels_per_step * crop_scale) for i in indices)
         return Recognised(text, score, columns)
+
+
+def rec_input(crop: Image, pad_to: int | None = None) -> tuple[npt.NDArray[np.float32], int]:
+    """The recogniser's input for a (non-empty) crop, and the width its pixels fill in it."""
+    height, width = crop.shape[:2]
+    target = min(REC_MAX_WIDTH, max(1, math.ceil(REC_HEIGHT * width / height)))
+    if pad_to is not None:
+        target = min(target, pad_to)
+        padded_width = pad_to
+    else:
+        padded_width = max(REC_MIN_WIDTH, math.ceil(target / REC_WIDTH_STEP) * REC_WIDTH_STEP)
+    resized = cv2.resize(crop, (target, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+    tensor = np.zeros((1, 3, REC_HEIGHT, padded_width), np.float32)
+    tensor[0, :, :, :target] = _normalise(resized)
+    return tensor, target
 
 
 def _normalise(image: Any) -> npt.NDArray[np.float32]:
@@ -254,9 +296,10 @@ def _build(directory: Path | None) -> Models:
     loaded = time.perf_counter()
     models.warm()
     log.info(
-        "OCR models loaded in %.2f s, warmed in %.2f s (%d cores)",
+        "OCR models loaded in %.2f s, warmed in %.2f s (%d cores, recogniser: %s)",
         loaded - started,
         time.perf_counter() - loaded,
         os.cpu_count() or 1,
+        models.rec_precision,
     )
     return models
