@@ -229,7 +229,12 @@ async def _ocr_check(client: ResponsesClient, image_url: str, text: str) -> tupl
     )
     ends = [c.action for c in response.computer_calls() if c.action.get("type") == "terminate"]
     if not ends:
-        raise RuntimeError(f'check "{text}": no result (status {response.status})')
+        from console_app.api.types.response import ErrorBody
+
+        error = response.error
+        detail = error.message if isinstance(error, ErrorBody) else error
+        why = f": {detail}" if detail else ""
+        raise RuntimeError(f'check "{text}": no result (status {response.status}){why}')
     return ends[-1].get("status") == "success", str(ends[-1].get("result") or "")
 
 

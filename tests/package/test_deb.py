@@ -86,12 +86,13 @@ def test_package_fields_and_layout(deb: Path) -> None:
         assert f"usr/share/doc/operator-console/{doc}" in members
     assert "usr/share/man/man1/console-app.1.gz" in members
     internal = "opt/operator-console/_internal/"
-    # The local engine's OCR models and config travel inside the bundle: RapidOCR's detector
-    # and the engine's own 8-bit recogniser, not RapidOCR's float one nor its angle classifier.
+    # The local engine's OCR models and config travel inside the bundle: RapidOCR's detector,
+    # the engine's 8-bit recogniser (lines) and RapidOCR's float one (button labels); not the
+    # angle classifier (screen text is upright).
     assert f"{internal}rapidocr/models/PP-OCRv6_det_small.onnx" in members
+    assert f"{internal}rapidocr/models/PP-OCRv6_rec_small.onnx" in members
     assert f"{internal}rapidocr/config.yaml" in members
     assert f"{internal}console_app/_resources/ocr/PP-OCRv6_rec_small.int8.onnx" in members
-    assert f"{internal}rapidocr/models/PP-OCRv6_rec_small.onnx" not in members
     assert f"{internal}rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx" not in members
     # No plaintext keyring fallback, and no copy of a system library (they come from Depends).
     assert not any(name.startswith(f"{internal}keyrings") for name in members)
