@@ -99,7 +99,7 @@ def build_console(
     from console_app.ui.desktop.hotkey import GlobalHotkey
 
     window = MainWindow()
-    window.resize(*DEFAULT_SIZE)
+    window.fit_to_screen(DEFAULT_SIZE)
     notice: str | None = None
     from_file = settings is None  # then changes made in the window are saved back
     if settings is None:

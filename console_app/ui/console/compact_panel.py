@@ -8,7 +8,8 @@ supervision on ≤ ~22 % of the screen width instead::
     │ Step 2: type "hello"                     │   step and action summary
     │ state · keys go to: Terminal             │
     │ note (policy, refusal, pick a window)    │
-    │ [Approve ⏎] [Reject Esc] [Edit E] [Skip S]│   approval controls (keys work too)
+    │ [           Approve ⏎                  ] │   approval controls (keys work too)
+    │ [Reject Esc]  [Edit E]  [Skip S]         │
     │ [Pause] [Stop] [Full window]             │
     │ ▸ Reasoning / message   (collapsible)    │
     │ ┌ what the model saw (thumbnail) ┐       │   masked areas labelled
@@ -88,13 +89,16 @@ class CompactPanel(QWidget):
         self.reject_button = QPushButton("Reject  Esc")
         self.edit_button = QPushButton("Edit  E")
         self.skip_button = QPushButton("Skip  S")
-        approval_row = QHBoxLayout()
-        approval_row.setSpacing(4)
+        # Approve on a row of its own: the four buttons side by side need more than the
+        # 300 px the panel has on a 1280-px screen (they were cut off at its edge).
+        self.approve_button.setMinimumHeight(30)
+        decision_row = QHBoxLayout()
+        decision_row.setSpacing(4)
         for button in (self.approve_button, self.reject_button, self.edit_button, self.skip_button):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter approves, never "clicks"
-            approval_row.addWidget(button)
-        approval_row.setStretch(0, 2)
+            if button is not self.approve_button:
+                decision_row.addWidget(button)
 
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
@@ -142,7 +146,8 @@ class CompactPanel(QWidget):
         layout.addWidget(self.keys_target)
         layout.addWidget(self.note)
         layout.addWidget(self.pick_button)
-        layout.addLayout(approval_row)
+        layout.addWidget(self.approve_button)
+        layout.addLayout(decision_row)
         layout.addLayout(run_row)
         layout.addWidget(self.details_toggle)
         layout.addWidget(self.details)
@@ -217,9 +222,14 @@ class CompactPanel(QWidget):
         self._scale_thumbnail()
 
     def dock(self, available: QRect, edge: str = "right") -> None:
-        """Place the panel (its frame) against ``edge`` of a screen's available area."""
+        """Place the panel (its frame) against ``edge`` of a screen's available area: as wide
+        as `dock_rect` says, or as its contents need if that is more (never off the screen)."""
         self.edge = edge
         rect = dock_rect(available, edge)
+        needed = min(max(self.minimumSizeHint().width(), self.minimumWidth()), available.width())
+        if needed > rect.width():
+            x = available.left() if edge == "left" else available.right() + 1 - needed
+            rect = QRect(x, rect.y(), needed, rect.height())
         frame = self.frameGeometry()
         inner = self.geometry()
         extra_w = max(frame.width() - inner.width(), 0)

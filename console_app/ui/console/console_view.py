@@ -16,7 +16,7 @@ history view and the settings dialog connect to; nothing here knows about them.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -226,6 +226,25 @@ class MainWindow(QMainWindow):
         self.zoom_out_shortcut.activated.connect(lambda: self.screenshot.step_zoom(-1))
         self.zoom_fit_shortcut.activated.connect(lambda: self.screenshot.set_zoom(None))
         self.quit_action.triggered.connect(self.close)
+
+    def fit_to_screen(self, size: tuple[int, int]) -> None:
+        """``size``, or the screen's available area if that is smaller (on a 1280×720 screen
+        a 1600-px window ran off its right edge, the task box and run buttons with it),
+        centred on that area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*size)
+            return
+        area = screen.availableGeometry()
+        least = self.minimumSizeHint()
+        frame = 8  # room for a window manager's borders and title bar
+        width = max(min(size[0], area.width() - 2 * frame), least.width())
+        height = max(min(size[1], area.height() - 4 * frame), least.height())
+        self.resize(width, height)
+        self.move(
+            area.left() + max(0, (area.width() - width) // 2),
+            area.top() + max(0, (area.height() - height) // 2),
+        )
 
     def set_approval_keys(self, enabled: bool) -> None:
         """The approval keys only exist while an action waits (Enter types a newline in the
