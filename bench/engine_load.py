@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import ocr_accuracy
 from bench.common import worker_main
 from bench.stats import percentile
 
@@ -237,6 +238,8 @@ def cache_identity(first: Any, then: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from console_app.engine.images import decode_image_url
+
     text = grab()
     dialogs = [with_dialog(n) for n in range(args.ocr_steps)]
     app = app_only(text)
@@ -309,9 +312,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     healthy = percentile([ms for run in runs for ms in run["healthy_ms"]], 50)
     identity = cache_identity(text, dialogs[0])
     print(f"    OCR with and without its caches, bench screens: identical={identity['identical']}")
+    accuracy = ocr_accuracy.score(
+        {
+            name: decode_image_url(clocked(pixels, 80_000 + n), param="bench").pixels
+            for n, (name, pixels) in enumerate(
+                [("text", text), ("app", app), *((f"dialog{i}", d) for i, d in enumerate(dialogs))]
+            )
+        },
+        DIALOGS,
+    )
+    print(
+        "    OCR character errors against the text on the bench screens: 8-bit "
+        f"{accuracy['int8']['error_rate']:.2%}, float {accuracy['float']['error_rate']:.2%}"
+    )
     return {
         "runs": runs,
         "cache_identity": identity,
+        "ocr_accuracy": accuracy,
         "baseline": {
             "ocr_cold_ms_app": base["app_ms"],
             "ocr_cold_ms_text": base["text_ms"],

@@ -60,6 +60,10 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
         assert low <= value <= high, (key, value)
     # The engine's OCR gives the same result with its caches as without, on the bench screens.
     assert report["extra"]["ocr_cache_identical"] is True
+    # Its 8-bit recogniser reads the bench screens as well as the float one it was made from,
+    # scored against the text drawn on them.
+    rate, float_rate = report["extra"]["ocr_error_rate"], report["extra"]["ocr_error_rate_float"]
+    assert 0 < float_rate < 0.10 and rate <= float_rate * 1.10, (rate, float_rate)
     for key in ("ocr_cold_ms_p50_app", "ocr_changed_ms_p50", "engine_ready_ms"):
         assert report["extra"][f"{key}_baseline"] > 0, key
     assert report["overhead_ratio"] == pytest.approx(
