@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,25 @@ class Database:
             info = self.path.stat()
             if info.st_mode & 0o077 and info.st_uid == os.getuid():
                 self.path.chmod(0o600)
+
+    def use_wal(self) -> None:
+        """Put the file in WAL mode (persistent: stored in the file). SQLite answers "database
+        is locked" at once, without its busy handler, when two connections switch the mode at
+        the same moment (two processes opening an old history together: 5 % of 300 tries
+        failed), so this waits for the other one like any lock, up to the busy timeout."""
+        conn = self.conn()
+        deadline = time.monotonic() + self._busy_timeout_s
+        pause = 0.005
+        while True:
+            try:
+                if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
 
     def conn(self) -> sqlite3.Connection:
         if self._closed:

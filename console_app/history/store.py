@@ -122,7 +122,7 @@ class HistoryStore:
             raise storage_problem(exc, self.path.parent) or exc from None
         try:
             check_version(conn)  # before anything writes to a file a newer version owns
-            conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+            self.db.use_wal()
             migrate(conn)
         except (OSError, sqlite3.Error) as exc:
             self.close()
