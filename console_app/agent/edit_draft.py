@@ -19,6 +19,7 @@ from typing import Any
 from console_app.agent.decisions import ApprovalRequest
 from console_app.core.actions import (
     HOLDING_ACTION_TYPES,
+    POINTER_ACTION_TYPES,
     Action,
     ActionValidationError,
     action_to_dict,
@@ -26,20 +27,7 @@ from console_app.core.actions import (
 )
 from console_app.core.keys import chord_label, keys_from_wire
 
-POINT_TYPES = frozenset(
-    {
-        "click",
-        "double_click",
-        "triple_click",
-        "right_click",
-        "move",
-        "mouse_down",
-        "mouse_up",
-        "scroll",
-        "hscroll",
-        "point_and_type",
-    }
-)
+POINT_TYPES = POINTER_ACTION_TYPES - {"drag"}  # a drag's target is its path, not x/y
 TEXT_TYPES = frozenset({"type", "point_and_type"})
 KEY_TYPES = frozenset({"keypress", "key_down", "key_up"})
 

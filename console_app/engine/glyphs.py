@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console_app.engine.ocr import Box, OcrReader, TextLine
-from console_app.engine.ocr_models import REC_HEIGHT
+from console_app.engine.ocr_models import LABEL_MIN_WIDTH, REC_HEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ MIN_SYMBOL_SCORE = 0.3
 MAX_INK_ASPECT = 1.8
 MAX_BUTTONS = 80
 MAX_CHAR_ASPECT = 0.9  # ink width / height of a lone letter or digit; wider is an icon
-LABEL_MIN_WIDTH = 2 * REC_HEIGHT  # a label's input: at least this wide (padded)
 BAND = 32  # rows of the interior around the label: tall buttons keep glyphs readable
 
 Pixels = npt.NDArray[np.uint8]

@@ -127,8 +127,7 @@ class OcrReader:
         self._loading: threading.Thread | None = None
         self._loaded = threading.Event()
         if models is not None:
-            self._loading = threading.current_thread()  # nothing to load
-            self._loaded.set()
+            self._loaded.set()  # nothing to load
         self._start_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -154,7 +153,7 @@ class OcrReader:
     def start_loading(self) -> None:
         """Load the models in a background thread (once); `read` waits for it."""
         with self._start_lock:
-            if self._loading is None:
+            if self._loading is None and not self._loaded.is_set():
                 self._loading = threading.Thread(
                     target=self._load_now, name="ocr-load", daemon=True
                 )

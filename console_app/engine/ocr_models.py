@@ -49,7 +49,7 @@ REC_INPUT = "x"  # the recognisers' input tensor
 REC_WIDTH_STEP = 32  # a crop's input is padded to a multiple of this
 REC_MIN_WIDTH = 64
 REC_MAX_WIDTH = 48 * 120  # longer lines are squeezed (a 1280-px line of 8-px text fits)
-LABEL_WARM_WIDTH = 96  # the width button labels are padded to (at least: engine/glyphs.py)
+LABEL_MIN_WIDTH = 2 * REC_HEIGHT  # a button label's input is at least this wide (padded)
 DET_THRESHOLD = 0.3  # probability that a pixel belongs to text
 BOX_THRESHOLD = 0.5  # mean probability inside a box for it to count
 UNCLIP_RATIO = 1.4  # RapidOCR uses 1.6 on whole images; tiles at 1120 px give fatter kernels
@@ -144,7 +144,7 @@ class Models:
         cv2.putText(blank, "ok", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
         self.detect(blank)
         self.recognize(blank[10:50])
-        self.read_label(blank[10:50], LABEL_WARM_WIDTH)
+        self.read_label(blank[10:50], LABEL_MIN_WIDTH)
 
     # ------------------------------------------------------------------ detection
 

@@ -137,6 +137,26 @@ def test_a_failing_migration_rolls_back_to_the_previous_version(db_path: Path) -
     assert conn.execute("SELECT count(*) FROM steps").fetchone()[0] == 5
 
 
+def open_at_once(path: Path) -> list[BaseException]:
+    """Two threads open a `HistoryStore` on ``path`` at the same moment; what they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def open_store() -> None:
+        try:
+            barrier.wait()
+            HistoryStore(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 def test_openers_racing_to_switch_an_old_database_to_wal_never_see_it_locked(
     tmp_path: Path,
 ) -> None:
@@ -146,20 +166,7 @@ def test_openers_racing_to_switch_an_old_database_to_wal_never_see_it_locked(
     for n in range(100):
         path = tmp_path / f"history-{n}.sqlite3"
         make_v1(path)
-        barrier = threading.Barrier(2)
-
-        def open_store(path: Path = path, barrier: threading.Barrier = barrier) -> None:
-            try:
-                barrier.wait()
-                HistoryStore(path).close()
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=open_store) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures += open_at_once(path)
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         conn.close()
@@ -168,22 +175,7 @@ def test_openers_racing_to_switch_an_old_database_to_wal_never_see_it_locked(
 
 def test_two_openers_of_an_old_database_migrate_it_once(db_path: Path) -> None:
     make_v1(db_path)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
-    def open_store() -> None:
-        try:
-            barrier.wait()
-            HistoryStore(db_path).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_store) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert open_at_once(db_path) == []
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
     assert conn.execute("SELECT count(*) FROM steps").fetchone()[0] == 5
