@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 PAGER_SOURCE = 2
 """``_NET_ACTIVE_WINDOW`` source indication: 1 application, 2 pager (user action)."""
 POLL_SECONDS = 0.25
+VIEWABLE = 2  # X.IsViewable: mapped, and every ancestor mapped
 
 
 def x11_available() -> bool:
@@ -176,6 +177,25 @@ class X11Windows:
                 return bool(attrs.map_state != 0)
             except Exception:
                 return False
+
+    def on_screen(self, window: int) -> bool:
+        """``window``, or the window holding it below the root (a window manager's frame), is
+        still viewable. A frame keeps the pixels of a client that unmapped until the window
+        manager unmaps the frame too (later, and later still on a busy machine)."""
+        with self._lock:
+            try:
+                current = self.display.create_resource_object("window", window)
+                for _ in range(32):
+                    if current.get_attributes().map_state == VIEWABLE:
+                        return True
+                    tree = current.query_tree()
+                    parent = tree.parent
+                    if not parent or parent.id in (0, current.id, tree.root.id):
+                        return False
+                    current = parent
+            except Exception:
+                log.debug("could not read the state of 0x%x", window, exc_info=True)
+        return False
 
     def window_name(self, window: int) -> str:
         with self._lock:

@@ -4,6 +4,8 @@ fixes (a failure said once, the local profile's model box, focus in the task box
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from console_app.agent.events import RunResult
 from console_app.core.overlay import ImageSpace, overlay_for
 from console_app.core.settings import Settings, Supervision
 from console_app.ui.console.compact_panel import MAX_WIDTH_FRACTION, dock_rect
+from console_app.ui.console.supervision import FULL_WINDOW_GONE_S
+from console_app.ui.desktop.exclusion import frame_rect
 from console_app.ui.main import build_console
 from console_app.ui.widgets.desktop_overlay import desktop_transform
 from console_app.ui.widgets.mask_marks import MASK_LABEL, mask_rects_in_image
@@ -125,6 +129,47 @@ def test_full_window_on_demand_and_back(compact_console: Any, script: Script, dr
         return await console.controller.task
 
     drive(scenario())
+
+
+class ServerView:
+    """What the X server says of a window: still mapped (``shown``) or not."""
+
+    def __init__(self) -> None:
+        self.shown: set[int] = set()
+
+    def on_screen(self, window: int) -> bool:
+        return window in self.shown
+
+
+def test_the_first_capture_waits_for_the_full_window_to_leave_the_screen(
+    compact_console: Any,
+) -> None:
+    """Qt hides the full window at once, the screen later: the capture waits for it to go (the
+    first screenshot of a run once carried the task box, and the engine clicked a word in it)
+    and masks it if it does not."""
+    console = compact_console
+    sup = console.supervision
+    server = ServerView()
+    own = int(console.window.winId())
+    server.shown.add(own)
+    sup.focus.x11 = server
+    try:
+        sup.show_compact()
+        assert not console.window.isVisible()
+        frame = frame_rect(console.window)
+        assert frame is not None
+        started = time.monotonic()
+        assert frame in console.controller.exclusion()  # never went: masked after the wait
+        assert time.monotonic() - started >= FULL_WINDOW_GONE_S
+        threading.Timer(0.1, server.shown.discard, (own,)).start()  # the WM catches up
+        started = time.monotonic()
+        assert frame not in console.controller.exclusion()  # gone: the app beneath is seen
+        assert time.monotonic() - started < FULL_WINDOW_GONE_S
+        sup.show_full()
+        server.shown.add(own)
+        assert console.controller.exclusion().count(frame) == 1  # shown: masked once
+    finally:
+        sup.focus.x11 = None
 
 
 def test_masked_areas_are_labelled_in_the_thumbnail() -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer
@@ -44,6 +45,7 @@ from console_app.ui.console.supervision_settings import (
     build_view_menu,
     set_option,
 )
+from console_app.ui.desktop.exclusion import frame_rect
 from console_app.ui.desktop.window_tracker import SupervisorFocus
 from console_app.ui.widgets.desktop_overlay import DesktopOverlay
 from console_app.ui.widgets.image_loader import decode_here
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 
 PICK_QUESTION = "Which window gets the keys? Click it"
 Rect = tuple[int, int, int, int]
+FULL_WINDOW_GONE_S = 1.0
 
 
 class Supervision(QObject):
@@ -87,6 +90,7 @@ class Supervision(QObject):
             # the screenshot, and must be gone before the input happens.
             self.overlay.hide_now()
             rects = list(inner_exclusion())
+            rects += self._full_window_still_shown()
             self.last_mask = rects
             return rects
 
@@ -205,6 +209,23 @@ class Supervision(QObject):
         if self.approval.pending:
             self._take_focus()
 
+    def _full_window_still_shown(self) -> list[Rect]:
+        """After `show_compact`, Qt has hidden the full window at once but the screen shows it
+        until the window manager unmaps its frame (later on a busy machine): a capture taken
+        then saw the task box, or a black mask where the application should be. So the first
+        capture waits for it to go (up to `FULL_WINDOW_GONE_S`), and masks it if it stays."""
+        x11 = self.focus.x11
+        if not self.compact or x11 is None:
+            return []
+        own = int(self.window.winId())
+        deadline = time.monotonic() + FULL_WINDOW_GONE_S
+        while x11.on_screen(own):
+            if time.monotonic() > deadline:
+                rect = frame_rect(self.window)
+                return [rect] if rect is not None else []
+            time.sleep(0.01)
+        return []
+
     def supervising_widget(self) -> QWidget:
         return self.panel if self.compact else self.window
 
@@ -234,6 +255,10 @@ class Supervision(QObject):
         request = self.approval.request
         if request is None:
             return
+        # The approval keys first, then the title that says an approval waits: an Enter pressed
+        # the moment "waiting for your approval" shows (the thumbnail below takes a while) went
+        # to the application that had the focus.
+        self._take_focus()
         summary = f"Step {request.step_index + 1}: {request.proposal.summary()}"
         p.set_step(f"{summary} — waiting for your approval")
         notes = [n for n in (request.note, request.policy_reason) if n]
@@ -244,7 +269,6 @@ class Supervision(QObject):
         p.approve_button.setEnabled(self.approval.can_approve())
         self._show_thumbnail(request)
         self._redraw_timer.start()
-        self._take_focus()
         kind = request.proposal.kind
         if kind in KEYBOARD_ACTION_TYPES and self.focus.available and self.focus.target() is None:
             self._ask_for_target()

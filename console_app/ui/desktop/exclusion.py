@@ -46,18 +46,25 @@ def window_rects(windows: list[QWidget] | None = None, margin: int = 0) -> list[
     for widget in windows:
         if not widget.isVisible() or widget.isMinimized():
             continue
-        frame = widget.frameGeometry()
-        if frame.isEmpty():
-            continue
-        screen = widget.screen()
-        if screen is not None:
-            origin = screen.geometry().topLeft()
-            ratio = screen.devicePixelRatio()
-        else:
-            origin, ratio = frame.topLeft() * 0, widget.devicePixelRatioF()
-        x, y, w, h = physical_rect(frame, origin.x(), origin.y(), ratio)
-        rects.append((x - margin, y - margin, w + 2 * margin, h + 2 * margin))
+        rect = frame_rect(widget, margin)
+        if rect is not None:
+            rects.append(rect)
     return rects
+
+
+def frame_rect(widget: QWidget, margin: int = 0) -> RectTuple | None:
+    """The physical rectangle of ``widget``'s frame (where it is, or was last, on screen)."""
+    frame = widget.frameGeometry()
+    if frame.isEmpty():
+        return None
+    screen = widget.screen()
+    if screen is not None:
+        origin = screen.geometry().topLeft()
+        ratio = screen.devicePixelRatio()
+    else:
+        origin, ratio = frame.topLeft() * 0, widget.devicePixelRatioF()
+    x, y, w, h = physical_rect(frame, origin.x(), origin.y(), ratio)
+    return x - margin, y - margin, w + 2 * margin, h + 2 * margin
 
 
 def exclusion_source(margin: int = 0) -> Callable[[], list[RectTuple]]:
