@@ -17,6 +17,7 @@ folder (bind-mounted as the root's apt archive cache), so only the first run dow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -167,17 +168,33 @@ class CleanRoot:
         )
         return subprocess.CompletedProcess(result.args, result.returncode, combined, "")
 
-    def kill_leftovers(self) -> None:
-        """Kill processes still running inside the root (daemons a step started)."""
+    def kill_leftovers(self, grace_s: float = 3.0) -> None:
+        """End processes still running inside the root (daemons a step started): SIGTERM, up to
+        ``grace_s`` to exit, then SIGKILL. The grace matters for Xvfb: ``xvfb-run`` sends it
+        SIGTERM and returns without waiting, and a server killed before it removed its lock
+        file leaves a stale lock in the root."""
+        pids = self._pids_inside()
+        for pid in pids:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pids = [pid for pid in pids if _running(pid)]
+        for pid in pids:
+            _signal(pid, signal.SIGKILL)
+
+    def _pids_inside(self) -> list[int]:
         own = self.path.resolve()
+        found = []
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             try:
                 if Path(os.readlink(proc / "root")).resolve() == own:
-                    os.kill(int(proc.name), signal.SIGKILL)
+                    found.append(int(proc.name))
             except (OSError, ValueError):
                 continue
+        return found
 
     def remove(self) -> None:
         """Delete the root, refusing while anything is mounted below it."""
@@ -191,6 +208,20 @@ class CleanRoot:
         if mounted:
             raise RuntimeError(f"not deleting {own}: still mounted: {mounted}")
         shutil.rmtree(self.path)
+
+
+def _signal(pid: int, number: signal.Signals) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, number)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has exited: only its parent's wait is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] != "Z"
 
 
 def dpkg_deb_field(deb: Path, name: str) -> str:

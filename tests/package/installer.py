@@ -34,8 +34,16 @@ def free_display(start: int = 200) -> int:
 
 
 def xvfb_run(server_args: str) -> str:
-    """``xvfb-run`` for a script inside a root, on a display number free on the host."""
-    return f'xvfb-run -n {free_display()} -s "{server_args}"'
+    """``xvfb-run`` for a script inside a root, on a display number free on the host.
+
+    The root's own lock file for that number goes first: a step's Xvfb killed before it removed
+    its lock (see ``CleanRoot.kill_leftovers``) leaves one naming a dead server's PID, and where
+    that PID still answers (a zombie nobody reaps, a reused PID) the next Xvfb refuses with
+    "Server is already active" — seen in CI as "xvfb-run: error: Xvfb failed to start" for every
+    later session of the root. Nothing runs in a root between steps, so the lock is stale. The
+    server's own messages go to /tmp/xvfb.err and are shown when it does not start."""
+    number = free_display()
+    return f'rm -f /tmp/.X{number}-lock; xvfb-run -n {number} -e /tmp/xvfb.err -s "{server_args}"'
 
 
 def version() -> str:

@@ -197,7 +197,8 @@ def test_self_test_passes_under_xvfb_run_in_the_root(installed: CleanRoot) -> No
     result = installed.run(
         "apt-get install -y -q --no-install-recommends xvfb xauth >/tmp/xvfb.log 2>&1"
         " || { cat /tmp/xvfb.log; exit 1; }\n"
-        f"cd /root\n{xvfb_run(SCREEN)} console-app --self-test\n",
+        f"cd /root\n{xvfb_run(SCREEN)} console-app --self-test"
+        " || { status=$?; cat /tmp/xvfb.err 2>/dev/null; exit $status; }\n",
         timeout=900,
     )
     NOTES.append("self-test under xvfb-run in the root:\n" + result.stdout.strip())

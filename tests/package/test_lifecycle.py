@@ -27,6 +27,7 @@ previous release stores a key (only its settings dialog does).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from tests.package.clean_root import NOTES, CleanRoot, host_suite
-from tests.package.installer import ROOT, SCREEN, version, xvfb_run
+from tests.package.installer import ROOT, SCREEN, free_display, version, xvfb_run
 from tests.package.previous import PREVIOUS_RELEASE, previous_deb
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(1200)]
@@ -70,7 +71,8 @@ def session_command() -> str:
     return (
         f"{xvfb_run(SCREEN + ' -retro')} dbus-run-session -- sh -eu -c "
         "'printf secret | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
-        ". /tmp/s.sh' 2>/tmp/session.err || { status=$?; cat /tmp/session.err; exit $status; }"
+        ". /tmp/s.sh' 2>/tmp/session.err"
+        " || { status=$?; cat /tmp/session.err /tmp/xvfb.err 2>/dev/null; exit $status; }"
     )
 
 
@@ -193,6 +195,16 @@ def test_upgrade_keeps_history_settings_and_keyring(old_root: CleanRoot, deb: Pa
     assert settings_hash.group(1) in after, "the upgrade or the new version changed settings.json"
     assert f"{runs[0]['run_id']}.html" in after and f"{runs[0]['run_id']}.json" in after
     assert "RUN3-OK" in after  # the lab profile (settings) and its key (keyring) were read
+
+
+def test_a_session_starts_over_a_stale_x_lock(old_root: CleanRoot) -> None:
+    """A lock file left in the root by a killed Xvfb, naming a PID that still answers (here
+    this test's own), must not stop the next session: CI once failed every later session of a
+    root with "Xvfb failed to start" ("Server is already active")."""
+    lock = old_root.path / "tmp" / f".X{free_display()}-lock"
+    lock.write_text(f"{os.getpid():>10}\n")
+    output = in_session(old_root, "echo SESSION-OK $DISPLAY\n")
+    assert re.search(r"^SESSION-OK :\d+$", output, re.MULTILINE), output
 
 
 def test_first_start_shows_the_window_before_the_engine_loads(old_root: CleanRoot) -> None:
