@@ -330,3 +330,39 @@ def test_supervision_settings_survive_the_settings_file(tmp_path: Path) -> None:
 def test_offscreen_there_is_no_desktop_to_dock_on(console: Any) -> None:
     # The GUI suite runs offscreen even when an X display exists (CI): no compact panel.
     assert not console.supervision.agent_on_console_monitor()
+
+
+def test_a_report_from_a_thread_after_the_focus_object_is_gone_is_dropped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The tracker and key-grab threads report through `SupervisorFocus`; a console torn down
+    while one reported raised "Signal source has been deleted" in that thread (logged as a
+    failed listener). Now the report is dropped, and close() detaches the tracker first."""
+    import shiboken6
+
+    from console_app.executor.x11_windows import ActiveWindowTracker
+    from console_app.ui.desktop.focus_guard import ConsoleWindows
+    from console_app.ui.desktop.window_tracker import SupervisorFocus
+
+    focus = SupervisorFocus(ConsoleWindows())
+    seen: list[object] = []
+    focus.targetChanged.connect(seen.append)
+    focus._target_changed(0x400001)
+    assert seen == [0x400001]  # alive: reported
+
+    tracker: Any = ActiveWindowTracker.__new__(ActiveWindowTracker)
+    tracker._lock, tracker._last = threading.Lock(), None
+    tracker.on_change = focus._target_changed
+    shiboken6.delete(focus)  # the console and its QObjects are gone, the thread is not
+    with caplog.at_level("DEBUG"):
+        tracker.set_last(0x400002)  # what the tracker's thread does on a change
+        focus._approval_key("enter")
+    assert "listener failed" not in caplog.text
+    assert seen == [0x400001]
+
+    live = SupervisorFocus(ConsoleWindows())
+    live.tracker = tracker
+    tracker.on_change = live._target_changed
+    tracker.stop = lambda: None
+    live.close()
+    assert tracker.on_change is None

@@ -20,14 +20,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QImage, QPainter, QWindow
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -38,27 +36,37 @@ from PySide6.QtWidgets import (
 )
 
 from console_app.core.actions import KEYBOARD_ACTION_TYPES
+from console_app.core.geometry import RectTuple
 from console_app.ui.console.compact_panel import CompactPanel
+from console_app.ui.console.keys_target import KeysTarget
 from console_app.ui.console.supervision_settings import (
     REAL_DESKTOPS,
     SupervisionOptions,
     build_view_menu,
     set_option,
 )
-from console_app.ui.desktop.exclusion import frame_rect
+from console_app.ui.desktop.exclusion import on_monitor, wait_until_off_screen
 from console_app.ui.desktop.window_tracker import SupervisorFocus
 from console_app.ui.widgets.desktop_overlay import DesktopOverlay
 from console_app.ui.widgets.image_loader import decode_here
-from console_app.ui.widgets.mask_marks import MaskMarks, mask_rects_in_image, paint_mask_labels
+from console_app.ui.widgets.mask_marks import MaskMarks, labelled_capture, mask_rects_in_image
 
 log = logging.getLogger(__name__)
 
-PICK_QUESTION = "Which window gets the keys? Click it"
-Rect = tuple[int, int, int, int]
 FULL_WINDOW_GONE_S = 1.0
 
 
 class Supervision(QObject):
+    """One-screen supervision of an assembled console (see the module docstring).
+
+    It owns the `CompactPanel`, the `DesktopOverlay` and the `SupervisorFocus`, wraps the
+    controller's ``exclusion`` (hide the overlay; mask a full window still on screen) and
+    ``focus_guard``, and listens to the controller (``runStarted``, ``runFinished``,
+    ``stateChanged``, ``problems.changed``), the approval controller (``pendingChanged``,
+    ``overlaysChanged``), the panel's buttons and shortcuts, the grabbed approval keys and the
+    application's ``focusWindowChanged``. It emits no signals of its own.
+    """
+
     def __init__(self, console: Any, options: SupervisionOptions | None = None) -> None:
         super().__init__(console.window)
         self.console = console
@@ -66,6 +74,26 @@ class Supervision(QObject):
         self.controller = console.controller
         self.approval = self.controller.approval
         self.options = options or SupervisionOptions.of(getattr(console.profiles, "settings", None))
+        self._init_state()
+        self._init_widgets()
+        self._init_loop_hooks()
+        self._connect_panel()
+        self._connect_signals()
+        build_view_menu(self)
+
+    def _init_state(self) -> None:
+        self.compact = False
+        self.last_mask: list[RectTuple] = []
+        self.persist = False  # the View menu's choices are saved (attach_supervision)
+        self.focus_method = ""  # how the console got the approval keys last time (tests)
+        self._saved_geometry: QRect | None = None
+        # Set by build_view_menu.
+        self._compact_action: Any = None
+        self.compact_setting: Any = None
+        self.overlay_setting: Any = None
+        self.dock_left_setting: Any = None
+
+    def _init_widgets(self) -> None:
         self.panel = CompactPanel()
         self.overlay = DesktopOverlay()
         # Only on a real desktop: offscreen / minimal platforms have nothing to draw on.
@@ -73,19 +101,22 @@ class Supervision(QObject):
             self.options.desktop_overlay and QApplication.platformName() in REAL_DESKTOPS
         )
         self.focus = SupervisorFocus(self.controller.console_windows, self)
-        self.compact = False
-        self.last_mask: list[Rect] = []
-        self._asked_pick = False
-        self._pick_task: asyncio.Task[Any] | None = None
-        self._saved_geometry: QRect | None = None
-        self.focus_method = ""  # how the console got the approval keys last time (tests)
+        self.keys_target = KeysTarget(self.panel, self.focus, on_picked=self._redraw_overlay)
+        self.mask_marks = MaskMarks(self.window.screenshot.canvas)
+        self.mask_marks.setVisible(False)
+        # Several changes in a row (show, refresh, edit) draw the overlay once.
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
 
+    def _init_loop_hooks(self) -> None:
+        """The loop's focus guard and exclusion callbacks, wrapped."""
         old = self.controller.focus_guard
         self.controller.focus_guard = self.focus.make_guard()
         old.close()
         inner_exclusion = self.controller.exclusion
 
-        def exclusion() -> list[Rect]:
+        def exclusion() -> list[RectTuple]:
             # GUI thread, before every capture and every execution: the overlay must not be in
             # the screenshot, and must be gone before the input happens.
             self.overlay.hide_now()
@@ -95,9 +126,8 @@ class Supervision(QObject):
             return rects
 
         self.controller.exclusion = exclusion
-        self.mask_marks = MaskMarks(self.window.screenshot.canvas)
-        self.mask_marks.setVisible(False)
 
+    def _connect_panel(self) -> None:
         p, a, c = self.panel, self.approval, self.controller
         p.approve_button.clicked.connect(a.approve)
         p.reject_button.clicked.connect(a.reject)
@@ -111,18 +141,16 @@ class Supervision(QObject):
         p.shortcuts["skip"].activated.connect(a.skip)
         p.shortcuts["pause"].activated.connect(c.toggle_pause)
         p.shortcuts["stop"].activated.connect(c.emergency_stop)
-        p.pick_button.clicked.connect(self.start_pick)
+        p.pick_button.clicked.connect(self.keys_target.start_pick)
         p.fullWindowRequested.connect(self.show_full)
-        self.focus.approvalKey.connect(self._grabbed_key, Qt.ConnectionType.QueuedConnection)
-        self.focus.targetChanged.connect(
-            lambda _w: self._show_target(), Qt.ConnectionType.QueuedConnection
-        )
-        a.pendingChanged.connect(self._pending)
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(0)
+
+    def _connect_signals(self) -> None:
+        a, c = self.approval, self.controller
+        queued = Qt.ConnectionType.QueuedConnection
+        self.focus.approvalKey.connect(self._grabbed_key, queued)
+        self.focus.targetChanged.connect(lambda _w: self.keys_target.show(), queued)
         self._redraw_timer.timeout.connect(self._redraw_overlay)
-        # Several changes in a row (show, refresh, edit) draw once.
+        a.pendingChanged.connect(self._pending)
         a.overlaysChanged.connect(self._overlays_changed)
         c.runStarted.connect(self._run_started)
         c.runFinished.connect(self._run_finished)
@@ -131,12 +159,6 @@ class Supervision(QObject):
         app = QApplication.instance()
         if isinstance(app, QGuiApplication):
             app.focusWindowChanged.connect(self._focus_window_changed)
-        self.persist = False
-        self._compact_action: Any = None
-        self.compact_setting: Any = None
-        self.overlay_setting: Any = None
-        self.dock_left_setting: Any = None
-        build_view_menu(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -154,23 +176,19 @@ class Supervision(QObject):
         monitor = monitors.get(index)
         if monitor is None or len(monitors) < 2:
             return bool(monitors)
-        frame = self.window.frameGeometry()
-        ratio = self.window.devicePixelRatioF()
-        cx, cy = (frame.center().x()) * ratio, (frame.center().y()) * ratio
         r = monitor.rect
-        return bool(r.left <= cx < r.left + r.width and r.top <= cy < r.top + r.height)
+        return on_monitor(self.window, r.left, r.top, r.width, r.height)
 
     def set_option(self, **changes: Any) -> None:
         """Change a supervision setting (View menu); saved when the console owns the file."""
         set_option(self, **changes)
 
     def _run_started(self) -> None:
-        self._asked_pick = False
         self.panel.set_step("Starting…")
         self.panel.set_note("")
         self.panel.set_thumbnail(None)
         self.panel.details.clear()
-        self._show_target()
+        self.keys_target.new_run()
         mode = self.options.compact
         if mode == "always" or (mode == "auto" and self.agent_on_console_monitor()):
             self.show_compact()
@@ -209,22 +227,15 @@ class Supervision(QObject):
         if self.approval.pending:
             self._take_focus()
 
-    def _full_window_still_shown(self) -> list[Rect]:
-        """After `show_compact`, Qt has hidden the full window at once but the screen shows it
-        until the window manager unmaps its frame (later on a busy machine): a capture taken
-        then saw the task box, or a black mask where the application should be. So the first
-        capture waits for it to go (up to `FULL_WINDOW_GONE_S`), and masks it if it stays."""
+    def _full_window_still_shown(self) -> list[RectTuple]:
+        """After `show_compact` the first capture waits for the full window's frame to leave the
+        screen (up to `FULL_WINDOW_GONE_S`), and masks it if it stays: a capture taken before
+        the window manager unmapped it saw the task box, or a black mask over the application."""
         x11 = self.focus.x11
         if not self.compact or x11 is None:
             return []
         own = int(self.window.winId())
-        deadline = time.monotonic() + FULL_WINDOW_GONE_S
-        while x11.on_screen(own):
-            if time.monotonic() > deadline:
-                rect = frame_rect(self.window)
-                return [rect] if rect is not None else []
-            time.sleep(0.01)
-        return []
+        return wait_until_off_screen(lambda: x11.on_screen(own), self.window, FULL_WINDOW_GONE_S)
 
     def supervising_widget(self) -> QWidget:
         return self.panel if self.compact else self.window
@@ -271,7 +282,7 @@ class Supervision(QObject):
         self._redraw_timer.start()
         kind = request.proposal.kind
         if kind in KEYBOARD_ACTION_TYPES and self.focus.available and self.focus.target() is None:
-            self._ask_for_target()
+            self.keys_target.ask()
 
     def _take_focus(self) -> None:
         how = self.focus.take_focus(self.supervising_widget())
@@ -320,61 +331,9 @@ class Supervision(QObject):
             return
         size = (request.screenshot.width, request.screenshot.height)
         rects = mask_rects_in_image(self.last_mask, request.screenshot.mapping, size)
-        image = image.convertToFormat(QImage.Format.Format_RGB32)
-        if image.width() != size[0]:
-            image = image.scaled(size[0], size[1])
-        if rects:
-            painter = QPainter(image)
-            font = painter.font()
-            font.setPointSizeF(max(10.0, size[0] / 80))
-            painter.setFont(font)
-            paint_mask_labels(painter, rects)
-            painter.end()
         self.panel.mask_hint.setVisible(bool(rects))
-        self.panel.set_thumbnail(image)
+        self.panel.set_thumbnail(labelled_capture(image, size, rects))
         self.mask_marks.set_rects(rects)
-
-    # ------------------------------------------------------------------ the keys' target
-
-    def _show_target(self) -> None:
-        if not self.focus.available:
-            self.panel.keys_target.setText("")
-            return
-        name = self.focus.target_name()
-        self.panel.keys_target.setText(
-            f"Keys go to: {name or hex(self.focus.target() or 0)}"
-            if self.focus.target() is not None
-            else "Keys go to: no window yet"
-        )
-
-    def _ask_for_target(self) -> None:
-        self.panel.pick_button.setVisible(True)
-        self.panel.set_note(
-            (self.panel.note.text() + "\n" if self.panel.note.text() else "")
-            + f"{PICK_QUESTION} now (or use the button below)."
-        )
-        if not self._asked_pick:
-            self._asked_pick = True
-            self.start_pick()
-
-    def start_pick(self) -> None:
-        if self._pick_task is not None and not self._pick_task.done():
-            return
-
-        async def pick() -> None:
-            title = self.panel.windowTitle()
-            self.panel.setWindowTitle(f"{PICK_QUESTION} — {title}")
-            try:
-                window = await self.focus.pick()
-            finally:
-                self.panel.setWindowTitle(title)
-            if window is not None:
-                self.panel.pick_button.setVisible(False)
-                self.panel.set_note("")
-                self._show_target()
-                self._redraw_overlay()
-
-        self._pick_task = asyncio.ensure_future(pick())
 
     # ------------------------------------------------------------------ other signals
 

@@ -14,6 +14,7 @@ origin and rounded *outwards* (a half-covered pixel is masked too).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QRect
@@ -71,3 +72,29 @@ def exclusion_source(margin: int = 0) -> Callable[[], list[RectTuple]]:
     """The loop's ``exclusion`` callback: evaluated on the GUI thread before each capture and
     each execution, so a moved or resized console is always where the mask is."""
     return lambda: window_rects(margin=margin)
+
+
+def wait_until_off_screen(
+    on_screen: Callable[[], bool], widget: QWidget, timeout_s: float
+) -> list[RectTuple]:
+    """Wait (up to ``timeout_s``) for a window Qt has already hidden to leave the screen; its
+    frame's rectangle, to mask, if it is still there then.
+
+    Qt hides a window at once, but the screen shows it until the window manager unmaps its
+    frame, later on a busy machine: a capture taken in between saw it. ``on_screen`` asks the
+    X server (``X11Windows.on_screen``)."""
+    deadline = time.monotonic() + timeout_s
+    while on_screen():
+        if time.monotonic() > deadline:
+            rect = frame_rect(widget)
+            return [rect] if rect is not None else []
+        time.sleep(0.01)
+    return []
+
+
+def on_monitor(widget: QWidget, left: int, top: int, width: int, height: int) -> bool:
+    """Whether the centre of ``widget``'s frame (in physical pixels) lies in that monitor."""
+    frame = widget.frameGeometry()
+    ratio = widget.devicePixelRatioF()
+    cx, cy = frame.center().x() * ratio, frame.center().y() * ratio
+    return bool(left <= cx < left + width and top <= cy < top + height)

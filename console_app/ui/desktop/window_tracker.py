@@ -73,8 +73,8 @@ class SupervisorFocus(QObject):
         try:
             self.x11 = X11Windows()
             self.tracker = ActiveWindowTracker(self.x11, self.windows)
-            self.tracker.on_change = self.targetChanged.emit
-            self.grab = ApprovalKeyGrab(self.approvalKey.emit)
+            self.tracker.on_change = self._target_changed
+            self.grab = ApprovalKeyGrab(self._approval_key)
             self.grab.open()  # now, at start-up: never during a run
             self.windows.refresh()
             self.tracker.start()
@@ -89,7 +89,20 @@ class SupervisorFocus(QObject):
     def available(self) -> bool:
         return self.tracker is not None
 
+    def _target_changed(self, window: int | None) -> None:
+        """From the tracker's thread. A console torn down while that thread reported a change
+        has no signal left to emit ("Signal source has been deleted"): nobody listens then."""
+        with contextlib.suppress(RuntimeError):
+            self.targetChanged.emit(window)
+
+    def _approval_key(self, name: str) -> None:
+        """From the key grab's thread (see `_target_changed`)."""
+        with contextlib.suppress(RuntimeError):
+            self.approvalKey.emit(name)
+
     def close(self) -> None:
+        if self.tracker is not None:
+            self.tracker.on_change = None  # first: nothing reports into a closing console
         with contextlib.suppress(RuntimeError):  # the timers may be gone with their window
             self._refresh.stop()
             self._focus_poll.stop()

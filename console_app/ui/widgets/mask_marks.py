@@ -8,14 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
+from console_app.core.geometry import RectTuple
+
 MASK_LABEL = "console — hidden from the model"
-Rect = tuple[int, int, int, int]
 
 
-def mask_rects_in_image(rects: list[Rect], mapping: Any, size: tuple[int, int]) -> list[QRectF]:
+def mask_rects_in_image(
+    rects: list[RectTuple], mapping: Any, size: tuple[int, int]
+) -> list[QRectF]:
     """Masked physical rectangles → image pixels of a capture through ``mapping``."""
     source = mapping.source
     sx, sy = size[0] / source.width, size[1] / source.height
@@ -46,6 +49,22 @@ def paint_mask_labels(painter: QPainter, rects: list[QRectF]) -> None:
         painter.setPen(QColor(250, 200, 60))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, MASK_LABEL)
     painter.restore()
+
+
+def labelled_capture(image: QImage, size: tuple[int, int], rects: list[QRectF]) -> QImage:
+    """A decoded capture at its sent ``size``, with the masked ``rects`` (image pixels) labelled:
+    what the compact panel's thumbnail shows."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    if image.width() != size[0]:
+        image = image.scaled(size[0], size[1])
+    if rects:
+        painter = QPainter(image)
+        font = painter.font()
+        font.setPointSizeF(max(10.0, size[0] / 80))
+        painter.setFont(font)
+        paint_mask_labels(painter, rects)
+        painter.end()
+    return image
 
 
 class MaskMarks(QWidget):
