@@ -36,6 +36,7 @@ from console_app.agent.events import (
     TextDelta,
 )
 from console_app.agent.screen_truth import StaleChoice, StaleScreen
+from console_app.core.geometry import RectTuple
 from console_app.core.redact import redact
 from console_app.ui.console.approval_controller import ApprovalController
 from console_app.ui.console.attention import Attention
@@ -115,10 +116,17 @@ class ConsoleController(QObject):
             window.screenshot, self.approval, window.timeline_model, self
         )
         self.attention = Attention(window)
+        self._init_loop_hooks()
+        self._init_run_state()
+        self._connect_signals()
+        self._set_idle_ui()
+
+    def _init_loop_hooks(self) -> None:
+        """What every run's loop is given: the exclusion and focus-guard callbacks."""
         self.console_windows = ConsoleWindows()
         rects = exclusion_source()
 
-        def exclusion() -> list[tuple[int, int, int, int]]:
+        def exclusion() -> list[RectTuple]:
             # GUI thread, before every capture and execution: the mask follows the window,
             # and the focus guard learns the console's window ids.
             self.console_windows.refresh()
@@ -126,6 +134,8 @@ class ConsoleController(QObject):
 
         self.exclusion = exclusion
         self.focus_guard = console_focus_guard(self.console_windows)
+
+    def _init_run_state(self) -> None:
         self.loop: LoopLike | None = None
         self.stale_prompt: StalePrompt | None = None  # made when a target first goes stale
         self.task: asyncio.Task[RunResult | None] | None = None
@@ -136,25 +146,25 @@ class ConsoleController(QObject):
         self._busy_since: float | None = None
         self._busy_timer = QTimer(self)
         self._busy_timer.setInterval(100)
-        self._busy_timer.timeout.connect(self._tick)
         self._streamed = {"reasoning": False, "message": False}
 
-        w = window
+    def _connect_signals(self) -> None:
+        w, a = self.window, self.approval
         w.start_button.clicked.connect(self.start)
         w.start_shortcut.activated.connect(self.start)
         w.run_controls.pause_button.clicked.connect(self.toggle_pause)
         w.pause_shortcut.activated.connect(self.toggle_pause)
         w.run_controls.stop_button.clicked.connect(self.stop)
         w.stop_shortcut.activated.connect(self.emergency_stop)
-        w.approve_shortcut.activated.connect(self.approval.on_enter)
-        w.reject_shortcut.activated.connect(self.approval.on_escape)
-        w.edit_shortcut.activated.connect(self.approval.toggle_edit)
-        w.skip_shortcut.activated.connect(self.approval.skip)
+        w.approve_shortcut.activated.connect(a.on_enter)
+        w.reject_shortcut.activated.connect(a.on_escape)
+        w.edit_shortcut.activated.connect(a.toggle_edit)
+        w.skip_shortcut.activated.connect(a.skip)
         w.timeline.stepActivated.connect(self.screen.review)
-        self.approval.pendingChanged.connect(w.set_approval_keys)
-        self.approval.decided.connect(self._decided)
+        a.pendingChanged.connect(w.set_approval_keys)
+        a.decided.connect(self._decided)
+        self._busy_timer.timeout.connect(self._tick)
         w.set_approval_keys(False)
-        self._set_idle_ui()
 
     # ------------------------------------------------------------------ run lifecycle
 
@@ -359,29 +369,13 @@ class ConsoleController(QObject):
         self.window.run_controls.state.setText(text)
 
     def _set_running_ui(self) -> None:
-        w = self.window
-        w.task_box.setReadOnly(True)
-        w.start_button.setEnabled(False)
-        w.start_button.setText("Running…")
-        w.profile_combo.setEnabled(False)
-        w.model_combo.setEnabled(False)
-        w.run_controls.set_running(True)
-        w.run_controls.auto_types.setVisible(False)
-        self._set_state_text("Starting…")
+        self.window.set_running(True)
 
     def _set_idle_ui(self) -> None:
-        w = self.window
         self._busy_since = None
         self._busy_timer.stop()
-        w.task_box.setReadOnly(False)
-        w.start_button.setEnabled(True)
-        w.start_button.setText("Start")
-        w.profile_combo.setEnabled(True)
-        w.model_combo.setEnabled(True)
-        w.run_controls.set_running(False)
-        w.run_controls.set_busy(False)
         self.state = LoopState.IDLE
-        self._set_state_text("Idle")
+        self.window.set_running(False)
 
     def _show_result(self, result: RunResult) -> None:
         # Each text once: a reason or answer already in the Message panel (the model's own

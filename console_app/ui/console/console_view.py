@@ -259,6 +259,21 @@ class MainWindow(QMainWindow):
             for extra in self._aliases.get(id(sc), []):
                 extra.setEnabled(enabled)
 
+    def set_running(self, running: bool) -> None:
+        """While a run is active the task, profile and model are fixed and Start says
+        "Running…"; the run controls (pause, stop, busy spinner) follow."""
+        self.task_box.setReadOnly(running)
+        self.start_button.setEnabled(not running)
+        self.start_button.setText("Running…" if running else "Start")
+        self.profile_combo.setEnabled(not running)
+        self.model_combo.setEnabled(not running)
+        self.run_controls.set_running(running)
+        if running:
+            self.run_controls.auto_types.setVisible(False)
+        else:
+            self.run_controls.set_busy(False)
+        self.run_controls.state.setText("Starting…" if running else "Idle")
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.allow_close:
             event.accept()
