@@ -325,8 +325,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "    OCR character errors against the text on the bench screens: 8-bit "
         f"{accuracy['int8']['error_rate']:.2%}, float {accuracy['float']['error_rate']:.2%}"
     )
+    speed = yardstick()
+    print(
+        "    this machine, one thread: a 400-px line "
+        f"{speed['rec_line_ms']:.1f} ms (8-bit), {speed['rec_line_float_ms']:.1f} ms (float);"
+        f" a 256×256 detection tile {speed['det_tile_ms']:.1f} ms"
+    )
     return {
         "runs": runs,
+        "yardstick": speed,
         "cache_identity": identity,
         "ocr_accuracy": accuracy,
         "baseline": {
@@ -339,6 +346,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "engine_ready_ms": healthy + base["load_ms"],
         },
         "load_average": os.getloadavg(),
+    }
+
+
+def yardstick(repeats: int = 15) -> dict[str, float]:
+    """How fast this machine runs the engine's networks, one thread, on fixed synthetic input:
+    the same on every machine, so two runs' absolute figures can be compared (a slower machine
+    of the same kind ran onnxruntime about 3× slower; see docs/local-engine.md). Median ms."""
+    import cv2
+    import numpy as np
+
+    from console_app.engine.ocr_models import Models
+
+    models = Models()
+    line = np.full((24, 400, 3), 255, np.uint8)
+    cv2.putText(line, "Save changes to loop.py before 12:30?", (4, 18),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.55, (30, 30, 30), 1, cv2.LINE_AA)  # fmt: skip
+    tile = np.full((256, 256, 3), 250, np.uint8)
+    for row in range(8):
+        cv2.putText(tile, f"line {row}: def run(task)", (6, 24 + row * 30),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)  # fmt: skip
+
+    def median_ms(work: Any) -> float:
+        for _ in range(3):
+            work()
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - started) * 1000)
+        return percentile(times, 50)
+
+    return {
+        "rec_line_ms": median_ms(lambda: models.recognize(line)),
+        "rec_line_float_ms": median_ms(lambda: models.read_label(line)),
+        "det_tile_ms": median_ms(lambda: models.detect(tile)),
     }
 
 

@@ -199,6 +199,16 @@ def _engine(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) ->
         top["ocr_error_rate_float"] = accuracy[-1]["float"]["error_rate"]
     top["engine_creates_per_s"] = _median([r["creates_per_s"] for r in runs])
     top["engine_load_average"] = results[-1].get("load_average")
+    speed = [r["yardstick"] for r in results if "yardstick" in r]
+    if speed:
+        section = "this machine (one thread, fixed synthetic input: compares machines)"
+        table.add(section, "recognise a 400-px line, 8-bit", "ms",
+                  [m["rec_line_ms"] for m in speed])  # fmt: skip
+        table.add(section, "recognise a 400-px line, float", "ms",
+                  [m["rec_line_float_ms"] for m in speed])  # fmt: skip
+        table.add(section, "detect a 256×256 tile", "ms", [m["det_tile_ms"] for m in speed])
+        top["yardstick_rec_line_ms"] = _median([m["rec_line_ms"] for m in speed])
+        top["yardstick_det_tile_ms"] = _median([m["det_tile_ms"] for m in speed])
 
 
 def _screen_truth(table: Table, results: list[dict[str, Any]], top: dict[str, Any]) -> None:

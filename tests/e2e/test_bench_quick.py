@@ -66,6 +66,9 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
     assert 0 < float_rate < 0.10 and rate <= float_rate * 1.10, (rate, float_rate)
     for key in ("ocr_cold_ms_p50_app", "ocr_changed_ms_p50", "engine_ready_ms"):
         assert report["extra"][f"{key}_baseline"] > 0, key
+    # How fast this machine runs the networks (fixed input): what tells machines apart.
+    for key in ("yardstick_rec_line_ms", "yardstick_det_tile_ms"):
+        assert 0.1 < report["extra"][key] < 10_000, (key, report["extra"][key])
     assert report["overhead_ratio"] == pytest.approx(
         report["overhead_p50_ms"] / report["naive_p50_ms"]
     )
@@ -73,7 +76,7 @@ def test_the_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
     # Every section of the table is there, each row with min ≤ median ≤ max over its runs.
     sections = {row["section"] for row in report["table"]}
     parts = ("per-step overhead", "GUI thread stalls", "memory", "upload", "history", "engine",
-             "screen truth")  # fmt: skip
+             "screen truth", "this machine")  # fmt: skip
     for part in parts:
         assert any(part in section for section in sections), (part, sections)
     for row in report["table"]:
