@@ -192,7 +192,7 @@ class ConsoleController(QObject):
         self.screen.clear()
         w.screenshot.privacy_label.setVisible(False)
         self.problems.dismiss()
-        self._set_running_ui()
+        self.window.set_running(True)
         self.runStarted.emit()
         text = w.model_combo.currentText().strip()
         found = w.model_combo.findText(text)
@@ -367,9 +367,6 @@ class ConsoleController(QObject):
 
     def _set_state_text(self, text: str) -> None:
         self.window.run_controls.state.setText(text)
-
-    def _set_running_ui(self) -> None:
-        self.window.set_running(True)
 
     def _set_idle_ui(self) -> None:
         self._busy_since = None

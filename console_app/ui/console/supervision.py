@@ -176,8 +176,7 @@ class Supervision(QObject):
         monitor = monitors.get(index)
         if monitor is None or len(monitors) < 2:
             return bool(monitors)
-        r = monitor.rect
-        return on_monitor(self.window, r.left, r.top, r.width, r.height)
+        return on_monitor(self.window, monitor.rect)
 
     def set_option(self, **changes: Any) -> None:
         """Change a supervision setting (View menu); saved when the console owns the file."""

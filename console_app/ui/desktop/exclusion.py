@@ -20,7 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QWidget
 
-from console_app.core.geometry import RectTuple
+from console_app.core.geometry import Rect, RectTuple
 
 
 def physical_rect(rect: QRect, origin_x: int, origin_y: int, ratio: float) -> RectTuple:
@@ -92,9 +92,8 @@ def wait_until_off_screen(
     return []
 
 
-def on_monitor(widget: QWidget, left: int, top: int, width: int, height: int) -> bool:
-    """Whether the centre of ``widget``'s frame (in physical pixels) lies in that monitor."""
+def on_monitor(widget: QWidget, monitor: Rect) -> bool:
+    """Whether the centre of ``widget``'s frame (in physical pixels) lies in ``monitor``."""
     frame = widget.frameGeometry()
     ratio = widget.devicePixelRatioF()
-    cx, cy = frame.center().x() * ratio, frame.center().y() * ratio
-    return bool(left <= cx < left + width and top <= cy < top + height)
+    return monitor.contains(frame.center().x() * ratio, frame.center().y() * ratio)
